@@ -1,0 +1,42 @@
+namespace SaeAlign.Data;
+
+/// <summary>
+/// Writes files so that a crash never leaves a half-written file under its final name
+/// (DESIGN.md, data contracts): the content goes to a hidden temporary file in the same directory,
+/// which is then renamed over the target (a rename within one directory is atomic).
+/// </summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Calls <paramref name="writeToTempPath"/> with a temporary path next to <paramref name="path"/>,
+    /// then moves the result into place. If the action throws, the temporary file is deleted and an
+    /// existing file at <paramref name="path"/> is left untouched.
+    /// </summary>
+    public static void Write(string path, Action<string> writeToTempPath)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(fullPath)!;
+        Directory.CreateDirectory(directory);
+        string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{Guid.NewGuid():N}");
+        try
+        {
+            writeToTempPath(tempPath);
+            // Flush to disk before the rename, or a power loss could leave the new name on empty data.
+            using (var stream = new FileStream(tempPath, FileMode.Open, FileAccess.ReadWrite))
+                stream.Flush(flushToDisk: true);
+            File.Move(tempPath, fullPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tempPath);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark).</summary>
+    public static void WriteAllText(string path, string text) =>
+        Write(path, temp => File.WriteAllText(temp, text));
+
+    public static void WriteAllBytes(string path, byte[] bytes) =>
+        Write(path, temp => File.WriteAllBytes(temp, bytes));
+}

@@ -1,0 +1,3 @@
+using SaeAlign.Tool;
+
+return await SaeAlignCli.RunAsync(args, Console.Out, Console.Error);

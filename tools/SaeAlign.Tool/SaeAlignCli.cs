@@ -1,0 +1,58 @@
+using System.CommandLine;
+using SaeAlign.Core;
+using SaeAlign.Tool.Commands;
+
+namespace SaeAlign.Tool;
+
+/// <summary>
+/// The `saealign` command line. Exit codes follow DESIGN.md: 0 success, 2 bad input (the message
+/// names the option or file), 1 internal error. Results go to stdout, progress and errors to stderr.
+/// </summary>
+public static class SaeAlignCli
+{
+    public static RootCommand Build(CliConsole console)
+    {
+        var root = new RootCommand("SaeAlign: toy models of superposition, sparse autoencoders, and representational alignment before/after disentanglement.");
+        root.Subcommands.Add(DemoCommand.Create(console));
+        var toy = new Command("toy", "Toy models of superposition.");
+        toy.Subcommands.Add(ToyTrainCommand.Create(console));
+        root.Subcommands.Add(toy);
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        var console = new CliConsole(stdout, stderr);
+        var parse = Build(console).Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) await stderr.WriteLineAsync($"error: {error.Message}");
+            await stderr.WriteLineAsync("Run 'saealign --help' (or the command with --help) for usage.");
+            return ExitCodes.InvalidInput;
+        }
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (InvalidInputException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.InvalidInput;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("cancelled; nothing was written under the output name.");
+            return ExitCodes.InternalError;
+        }
+        catch (TrainingDivergedException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.InternalError;
+        }
+        catch (Exception e)
+        {
+            await stderr.WriteLineAsync($"internal error: {e}");
+            return ExitCodes.InternalError;
+        }
+    }
+}

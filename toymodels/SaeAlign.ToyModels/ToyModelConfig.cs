@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SaeAlign.Core;
+
+namespace SaeAlign.ToyModels;
+
+/// <summary>
+/// Everything that fixes a toy-model experiment except the initialisation seeds. Models trained
+/// with one config see the same data stream in the same order (fixed by <see cref="DataSeed"/>).
+/// </summary>
+public sealed record ToyModelConfig
+{
+    public ToyArchitecture Architecture { get; init; } = ToyArchitecture.HiddenRelu;
+    public int Features { get; init; } = 64;
+    public int Neurons { get; init; } = 32;
+    /// <summary>Probability that a feature is active (then uniform in [0, 1)).</summary>
+    public double Probability { get; init; } = 0.1;
+    public FeatureImportance Importance { get; init; } = FeatureImportance.Paper;
+    public int Steps { get; init; } = 10_000;
+    public int Batch { get; init; } = 1024;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Rows of the held-out evaluation stimuli (features and hidden activations are saved).</summary>
+    public int EvalRows { get; init; } = 100_000;
+    public long DataSeed { get; init; }
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming the CLI option of the first invalid value.</summary>
+    public void Validate()
+    {
+        InvalidInputException.Require(Features >= 1, $"--features must be at least 1, got {Features}.");
+        InvalidInputException.Require(Neurons >= 1, $"--neurons must be at least 1, got {Neurons}.");
+        InvalidInputException.Require(Probability > 0 && Probability <= 1,
+            $"--probability must be in (0, 1], got {Probability}.");
+        InvalidInputException.Require(Steps >= 1, $"--steps must be at least 1, got {Steps}.");
+        InvalidInputException.Require(Batch >= 1, $"--batch must be at least 1, got {Batch}.");
+        InvalidInputException.Require(LearningRate > 0 && double.IsFinite(LearningRate),
+            $"--lr must be a positive number, got {LearningRate}.");
+        InvalidInputException.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay),
+            $"--weight-decay must be zero or positive, got {WeightDecay}.");
+        InvalidInputException.Require(EvalRows >= 1, $"--eval-rows must be at least 1, got {EvalRows}.");
+        InvalidInputException.Require(DataSeed >= 0, $"--data-seed must be zero or positive, got {DataSeed}.");
+    }
+
+    /// <summary>The JSON options used for configs and presets: camelCase names, kebab-case enum values.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+    };
+}
