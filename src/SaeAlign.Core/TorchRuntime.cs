@@ -15,8 +15,4 @@ public static class TorchRuntime
         torch.InitializeDeviceType(DeviceType.CPU);
         if (threads > 0) torch.set_num_threads(threads);
     }
-
-    /// <summary>The TorchSharp assembly version, for run manifests.</summary>
-    public static string TorchSharpVersion =>
-        typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
 }

@@ -77,8 +77,7 @@ public sealed class RunFolder : IDisposable
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (string file in Directory.EnumerateFiles(StagingPath, "*", SearchOption.AllDirectories))
         {
-            using var stream = File.OpenRead(file);
-            files[Path.GetRelativePath(StagingPath, file).Replace('\\', '/')] = Convert.ToHexStringLower(SHA256.HashData(stream));
+            files[Path.GetRelativePath(StagingPath, file).Replace('\\', '/')] = Sha256Hex(file);
         }
         var document = new ManifestDocument(
             manifest.Kind,
@@ -135,6 +134,16 @@ public sealed class RunFolder : IDisposable
         {
             throw new InvalidInputException($"{folder}: malformed {ManifestFileName} or {TimingsFileName} ({e.Message}).", e);
         }
+    }
+
+    /// <summary>True when every file the manifest lists exists and still has its recorded SHA-256.</summary>
+    public static bool FilesIntact(string folder, RunManifestFile manifest) =>
+        manifest.Files.All(f => File.Exists(Path.Combine(folder, f.Key)) && Sha256Hex(Path.Combine(folder, f.Key)) == f.Value);
+
+    private static string Sha256Hex(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     private void EnsureNotCommitted()

@@ -70,11 +70,7 @@ public sealed class ToyExperiment(ToyModelConfig config, IReadOnlyList<long> see
             Kind,
             JsonSerializer.SerializeToNode(config, ToyModelConfig.Json)!,
             seeds,
-            new Dictionary<string, string>
-            {
-                ["saealign"] = typeof(ToyExperiment).Assembly.GetName().Version?.ToString() ?? "unknown",
-                ["torchsharp"] = TorchRuntime.TorchSharpVersion,
-            },
+            SoftwareVersions.Current,
             timings));
         files.Add(RunFolder.ManifestFileName);
         return new ToyExperimentResult(Path.GetFullPath(outputFolder), config, models, geometry, files);
