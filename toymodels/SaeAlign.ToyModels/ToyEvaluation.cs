@@ -4,32 +4,61 @@ using static TorchSharp.torch;
 namespace SaeAlign.ToyModels;
 
 /// <summary>
-/// Held-out stimuli with their ground truth: the features of each stimulus and every model's hidden
-/// activations for it. Drawn from a stream of its own, so it never overlaps the training batches.
+/// Stimuli with their ground truth: the features of each stimulus and every model's hidden activations
+/// for it. <see cref="Generate"/> draws held-out stimuli from the evaluation stream, which never overlaps
+/// the training batches; <see cref="FromStream"/> replays any stream, e.g. the training data itself.
 /// </summary>
 public sealed record ToyEvaluation(ActivationSet Features, IReadOnlyList<ActivationSet> Hidden)
 {
     private const int ChunkRows = 16_384;
 
-    public static ToyEvaluation Generate(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, CancellationToken cancellationToken = default)
+    /// <summary>The config's <see cref="ToyModelConfig.EvalRows"/> held-out stimuli.</summary>
+    public static ToyEvaluation Generate(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, CancellationToken cancellationToken = default) =>
+        FromStream(config, models, config.EvaluationStreamSeed, 0, config.EvalRows, cancellationToken);
+
+    /// <summary>
+    /// Rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="rows"/>) of the stream with
+    /// <paramref name="streamSeed"/>, drawn in the training batch size so that the training stream's rows are
+    /// exactly the stimuli the models were trained on. Stimulus ids are the rows' positions in the stream.
+    /// </summary>
+    public static ToyEvaluation FromStream(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, CancellationToken cancellationToken = default)
     {
-        int rows = config.EvalRows, n = config.Features, m = config.Neurons;
+        int n = config.Features, m = config.Neurons;
         var features = new float[(long)rows * n];
         var hidden = models.Select(_ => new float[(long)rows * m]).ToArray();
-        using var stream = new SparseFeatureStream(n, config.Probability, Seeds.Derive(config.DataSeed, "toy-eval"));
-        for (int start = 0; start < rows; start += ChunkRows)
+        int chunk = Math.Max(config.Batch, ChunkRows / config.Batch * config.Batch);
+        using var stream = new SparseFeatureStream(n, config.Probability, streamSeed);
+        for (long position = 0; position < start + rows;)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            int count = Math.Min(ChunkRows, rows - start);
-            var x = stream.Next(count);
-            x.data<float>().CopyTo(features, start * n);
-            for (int k = 0; k < models.Count; k++)
-                models[k].Hidden(x).data<float>().CopyTo(hidden[k], start * m);
+            int count = (int)Math.Min(chunk, start + rows - position);
+            var x = NextRows(stream, count, config.Batch);
+            // Rows of this chunk that fall inside the requested window.
+            long from = Math.Max(position, start), to = position + count;
+            if (to > from)
+            {
+                var window = x.narrow(0, from - position, to - from);
+                int offset = (int)(from - start);
+                window.contiguous().data<float>().CopyTo(features, offset * n);
+                for (int k = 0; k < models.Count; k++)
+                    models[k].Hidden(window).data<float>().CopyTo(hidden[k], offset * m);
+            }
+            position += count;
         }
+        var stimuli = Enumerable.Range(0, rows).Select(r => start + r).ToArray();
         var featureNames = Enumerable.Range(0, n).Select(i => $"f{i:D4}").ToArray();
         return new ToyEvaluation(
-            new ActivationSet(features, rows, n, unitNames: featureNames),
-            hidden.Select(h => new ActivationSet(h, rows, m)).ToArray());
+            new ActivationSet(features, rows, n, stimuli, featureNames),
+            hidden.Select(h => new ActivationSet(h, rows, m, stimuli)).ToArray());
+    }
+
+    /// <summary>Draws <paramref name="count"/> rows as whole batches of the stream, so row r is always the same stimulus.</summary>
+    private static Tensor NextRows(SparseFeatureStream stream, int count, int batch)
+    {
+        var parts = new List<Tensor>();
+        for (int drawn = 0; drawn < count; drawn += batch) parts.Add(stream.Next(batch));
+        var all = parts.Count == 1 ? parts[0] : cat(parts, 0);
+        return all.shape[0] == count ? all : all.narrow(0, 0, count);
     }
 }

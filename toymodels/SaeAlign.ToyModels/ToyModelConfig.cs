@@ -24,6 +24,14 @@ public sealed record ToyModelConfig
     public int EvalRows { get; init; } = 100_000;
     public long DataSeed { get; init; }
 
+    /// <summary>Seed of the training stream, which every model of the experiment sees in the same order.</summary>
+    [JsonIgnore]
+    public long TrainingStreamSeed => Seeds.Derive(DataSeed, "toy-train");
+
+    /// <summary>Seed of the held-out evaluation stream, disjoint from training by construction.</summary>
+    [JsonIgnore]
+    public long EvaluationStreamSeed => Seeds.Derive(DataSeed, "toy-eval");
+
     /// <summary>Throws <see cref="InvalidInputException"/> naming the CLI option of the first invalid value.</summary>
     public void Validate()
     {

@@ -27,7 +27,7 @@ public sealed class ToyModelTrainer(ToyModelConfig config)
         var b = new Parameter(zeros(models, 1, n));
         var importance = tensor(FeatureImportanceWeights.For(config.Importance, n)).reshape(1, 1, n);
         using var optimizer = optim.AdamW([w, b], config.LearningRate, 0.9, 0.999, 1e-8, config.WeightDecay);
-        using var stream = new SparseFeatureStream(n, config.Probability, Seeds.Derive(config.DataSeed, "toy-train"));
+        using var stream = new SparseFeatureStream(n, config.Probability, config.TrainingStreamSeed);
 
         var curves = Enumerable.Range(0, models).Select(_ => new float[config.Steps]).ToArray();
         int reportEvery = Math.Max(1, config.Steps / 200);
