@@ -76,6 +76,28 @@ public sealed class ToyExperiment(ToyModelConfig config, IReadOnlyList<long> see
         return new ToyExperimentResult(Path.GetFullPath(outputFolder), config, models, geometry, files);
     }
 
+    /// <summary>Reads a committed toy run folder back: its config, and per seed the model (weights and loss curve) and its geometry.</summary>
+    public static ToyExperimentResult Load(string folder)
+    {
+        var run = RunFolder.Read(folder);
+        var manifest = run.Manifest;
+        InvalidInputException.Require(manifest.Kind == Kind, $"{folder}: a '{manifest.Kind}' run folder, not a {Kind} one.");
+        var config = manifest.Config.Deserialize<ToyModelConfig>(ToyModelConfig.Json)
+            ?? throw new InvalidInputException($"{folder}: the manifest has no config.");
+        var curve = TableParquet.Read(Path.Combine(folder, "loss_curve.parquet"));
+        var curveSeeds = (long[])curve.Single(c => c.Name == "seed").Values;
+        var losses = (float[])curve.Single(c => c.Name == "loss").Values;
+        var models = manifest.Seeds.Select(seed =>
+        {
+            var weights = ModelWeightsParquet.Read(Path.Combine(folder, $"weights_seed{seed}.parquet"));
+            var lossCurve = losses.Where((_, i) => curveSeeds[i] == seed).ToArray();
+            return new TrainedToyModel(seed, config.Architecture, weights.Features, weights.Neurons, weights.W, weights.Bias, lossCurve);
+        }).ToArray();
+        return new ToyExperimentResult(Path.GetFullPath(folder), config, models,
+            models.Select(m => FeatureGeometry.Of(m.W, m.Features, m.Neurons)).ToArray(),
+            [.. run.Files.Keys, RunFolder.ManifestFileName]);
+    }
+
     private Dictionary<string, string> ModelMetadata(TrainedToyModel model) => new()
     {
         ["saealign.seed"] = model.Seed.ToString(CultureInfo.InvariantCulture),
