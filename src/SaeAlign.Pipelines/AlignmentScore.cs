@@ -1,0 +1,41 @@
+namespace SaeAlign.Pipelines;
+
+/// <summary>One fold's score of one metric for one comparison between two models of width <see cref="Neurons"/>.</summary>
+public sealed record AlignmentScore(int Neurons, string Comparison, string Metric, long SourceSeed, long TargetSeed, int Fold, double Score);
+
+/// <summary>A comparison's score for one metric: the mean over model pairs and folds, with the SEM over folds.</summary>
+public sealed record AlignmentSummary(int Neurons, string Comparison, string Metric, double Mean, double Sem, int Folds)
+{
+    /// <summary>
+    /// Groups fold scores by (width, comparison, metric). Model pairs are averaged within a fold first, so the
+    /// SEM is over folds, as in the paper's cross-validated protocol.
+    /// </summary>
+    public static IReadOnlyList<AlignmentSummary> Of(IEnumerable<AlignmentScore> scores) =>
+        scores.GroupBy(s => (s.Neurons, s.Comparison, s.Metric))
+            .Select(g =>
+            {
+                var perFold = g.GroupBy(s => s.Fold).OrderBy(f => f.Key).Select(f => f.Average(s => s.Score)).ToArray();
+                double mean = perFold.Average();
+                double sem = perFold.Length > 1
+                    ? Math.Sqrt(perFold.Sum(x => (x - mean) * (x - mean)) / (perFold.Length - 1) / perFold.Length)
+                    : 0;
+                return new AlignmentSummary(g.Key.Neurons, g.Key.Comparison, g.Key.Metric, mean, sem, perFold.Length);
+            })
+            .OrderBy(s => s.Neurons).ThenBy(s => s.Metric, StringComparer.Ordinal)
+            .ThenBy(s => IndexOf(s.Comparison))
+            .ToArray();
+
+    /// <summary>(sae->sae / neuron->neuron - 1) x 100%: how much disentanglement changed the alignment; null when either is missing or the base is 0.</summary>
+    public static double? RelativeChangePercent(IReadOnlyList<AlignmentSummary> summaries, int neurons, string metric)
+    {
+        var before = summaries.FirstOrDefault(s => s.Neurons == neurons && s.Metric == metric && s.Comparison == Comparisons.NeuronToNeuron);
+        var after = summaries.FirstOrDefault(s => s.Neurons == neurons && s.Metric == metric && s.Comparison == Comparisons.SaeToSae);
+        return before is null || after is null || before.Mean == 0 ? null : (after.Mean / before.Mean - 1) * 100;
+    }
+
+    private static int IndexOf(string comparison)
+    {
+        int index = Comparisons.All.ToList().IndexOf(comparison);
+        return index < 0 ? int.MaxValue : index;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SaeAlign.Data;
+using SaeAlign.ToyModels;
+
+namespace SaeAlign.Pipelines;
+
+/// <summary>What the report shows for one toy-model width besides the alignment scores.</summary>
+public sealed record WidthFigures(
+    int Neurons,
+    TrainedToyModel Toy,
+    IReadOnlyList<(long Seed, double[] Steps, double[] Loss)> SaeCurves,
+    double[] NeuronBestCorrelation,
+    double[] LatentBestCorrelation);
+
+/// <summary>
+/// The pipeline's report: scores.parquet (one row per comparison x metric x model pair x fold),
+/// summary.json, summary.md and PNG figures per width.
+/// </summary>
+public static class PipelineReport
+{
+    public static IReadOnlyList<string> Write(RunFolder run, string title, IReadOnlyList<AlignmentScore> scores, IReadOnlyList<WidthFigures> widths)
+    {
+        var files = new List<string>();
+        void Add(string name, Action<string> write)
+        {
+            write(run.PathFor(name));
+            files.Add(name);
+        }
+
+        Add("scores.parquet", path => TableParquet.Write(path,
+        [
+            TableColumn.Int32("neurons", scores.Select(s => s.Neurons).ToArray()),
+            TableColumn.String("comparison", scores.Select(s => s.Comparison).ToArray()),
+            TableColumn.String("metric", scores.Select(s => s.Metric).ToArray()),
+            TableColumn.Int64("source_seed", scores.Select(s => s.SourceSeed).ToArray()),
+            TableColumn.Int64("target_seed", scores.Select(s => s.TargetSeed).ToArray()),
+            TableColumn.Int32("fold", scores.Select(s => s.Fold).ToArray()),
+            TableColumn.Float64("score", scores.Select(s => s.Score).ToArray()),
+        ]));
+        var summaries = AlignmentSummary.Of(scores);
+        Add("summary.json", path => AtomicFile.WriteAllText(path, SummaryJson(summaries)));
+        Add("summary.md", path => AtomicFile.WriteAllText(path, Markdown(title, summaries)));
+
+        var metrics = summaries.Select(s => s.Metric).Distinct().ToArray();
+        foreach (var width in widths)
+        {
+            int m = width.Neurons;
+            Add($"alignment_m{m}.png", path => ReportPlots.AlignmentBars(path,
+                $"{title}, m = {m}: " + string.Join(", ", metrics.Select(metric => $"{metric} {FormatChange(AlignmentSummary.RelativeChangePercent(summaries, m, metric))}")),
+                metrics, Comparisons.All,
+                (metric, comparison) => summaries.FirstOrDefault(s => s.Neurons == m && s.Metric == metric && s.Comparison == comparison) is { } s ? (s.Mean, s.Sem) : null));
+            Add($"geometry_m{m}.png", path => ReportPlots.Heatmap(path,
+                $"Feature geometry W W^T, m = {m}, seed {width.Toy.Seed}", FeatureGram(width.Toy), "W_i . W_j"));
+            Add($"sae_curves_m{m}.png", path => ReportPlots.Curves(path, $"SAE training, m = {m}", "loss",
+                width.SaeCurves.Select(c => ($"seed {c.Seed}", c.Steps, c.Loss)).ToArray()));
+            Add($"feature_recovery_m{m}.png", path => ReportPlots.FeatureRecovery(path,
+                $"Feature recovery, m = {m}: mean best r {width.NeuronBestCorrelation.Average():0.000} neurons, {width.LatentBestCorrelation.Average():0.000} latents",
+                width.NeuronBestCorrelation, width.LatentBestCorrelation));
+        }
+        return files;
+    }
+
+    /// <summary>The before/after table as Markdown: one row per width and metric, one column per comparison, then the relative change.</summary>
+    public static string Markdown(string title, IReadOnlyList<AlignmentSummary> summaries)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"# {title}: alignment before and after disentanglement").AppendLine();
+        text.AppendLine("Mean ± SEM over cross-validation folds (model pairs averaged within a fold). " +
+            "Change = (sae->sae / neuron->neuron - 1) x 100%.").AppendLine();
+        text.AppendLine($"| neurons | metric | {string.Join(" | ", Comparisons.All)} | change |");
+        text.AppendLine($"|---|---|{string.Concat(Comparisons.All.Select(_ => "---|"))}---|");
+        foreach (var group in summaries.GroupBy(s => (s.Neurons, s.Metric)))
+        {
+            var cells = Comparisons.All.Select(c => group.FirstOrDefault(s => s.Comparison == c) is { } s
+                ? string.Create(CultureInfo.InvariantCulture, $"{s.Mean:0.0000} ± {s.Sem:0.0000}") : "");
+            text.AppendLine($"| {group.Key.Neurons} | {group.Key.Metric} | {string.Join(" | ", cells)} | {FormatChange(AlignmentSummary.RelativeChangePercent(summaries, group.Key.Neurons, group.Key.Metric))} |");
+        }
+        return text.ToString();
+    }
+
+    public static string FormatChange(double? percent) =>
+        percent is { } p ? string.Create(CultureInfo.InvariantCulture, $"{p:+0.0;-0.0;0.0}%") : "n/a";
+
+    private static string SummaryJson(IReadOnlyList<AlignmentSummary> summaries) =>
+        JsonSerializer.Serialize(new
+        {
+            summaries,
+            changePercent = summaries.GroupBy(s => (s.Neurons, s.Metric)).Select(g => new
+            {
+                neurons = g.Key.Neurons,
+                metric = g.Key.Metric,
+                percent = AlignmentSummary.RelativeChangePercent(summaries, g.Key.Neurons, g.Key.Metric),
+            }),
+        }, ToyModelConfig.Json);
+
+    private static double[,] FeatureGram(TrainedToyModel model)
+    {
+        int n = model.Features, m = model.Neurons;
+        var gram = new double[n, n];
+        for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+        {
+            double dot = 0;
+            for (int k = 0; k < m; k++) dot += (double)model.W[i * m + k] * model.W[j * m + k];
+            gram[i, j] = dot;
+        }
+        return gram;
+    }
+}

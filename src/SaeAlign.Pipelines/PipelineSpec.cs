@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SaeAlign.Core;
+using SaeAlign.ToyModels;
+
+namespace SaeAlign.Pipelines;
+
+/// <summary>
+/// A disentanglement experiment: toy models (one per seed, per width) on one shared data stream, an SAE
+/// per model trained on the first part of its activations, and alignment before/after on the rest.
+/// Unknown JSON fields are rejected so that a typo never silently falls back to a default.
+/// </summary>
+public sealed record PipelineSpec
+{
+    public string Description { get; init; } = "";
+    /// <summary>The toy model; its <see cref="ToyModelConfig.Neurons"/> is replaced by each of <see cref="Neurons"/>.</summary>
+    public ToyModelConfig Toy { get; init; } = new();
+    public IReadOnlyList<int> Neurons { get; init; } = [32];
+    public IReadOnlyList<long> Seeds { get; init; } = [0, 1];
+    /// <summary>Stimuli whose activations are extracted: the training stream's first <c>Stimuli</c> rows (steps x batch in the paper).</summary>
+    public long Stimuli { get; init; } = 10_240_000;
+    /// <summary>Fraction of <see cref="Stimuli"/> the SAEs train on; alignment is measured on the rest.</summary>
+    public double TrainFraction { get; init; } = 0.8;
+    /// <summary>The SAE, in the same terms as `saealign sae train`.</summary>
+    public JsonObject Sae { get; init; } = new();
+    public IReadOnlyList<string> Metrics { get; init; } = ["semi", "soft", "ridge"];
+    public string Cv { get; init; } = "kfold:5:42";
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming the first out-of-range field.</summary>
+    public void Validate(string source)
+    {
+        Toy.Validate();
+        InvalidInputException.Require(Neurons.Count > 0 && Neurons.All(m => m >= 1), $"{source}: neurons must list widths of at least 1.");
+        InvalidInputException.Require(Seeds.Count >= 2 && Seeds.Distinct().Count() == Seeds.Count && Seeds.All(s => s >= 0),
+            $"{source}: seeds must list at least two distinct non-negative seeds (alignment compares models).");
+        InvalidInputException.Require(TrainFraction > 0 && TrainFraction < 1, $"{source}: trainFraction must be in (0, 1), got {TrainFraction}.");
+        InvalidInputException.Require(Stimuli >= 10 && Stimuli <= int.MaxValue, $"{source}: stimuli must be between 10 and {int.MaxValue}, got {Stimuli}.");
+        InvalidInputException.Require(Metrics.Count > 0, $"{source}: metrics must name at least one metric.");
+    }
+
+    /// <summary>The same experiment at a fraction of the cost: toy steps and stimuli scaled by <paramref name="scale"/>.</summary>
+    public PipelineSpec Scaled(double scale)
+    {
+        InvalidInputException.Require(scale > 0 && scale <= 1 && double.IsFinite(scale), $"--scale must be in (0, 1], got {scale}.");
+        return this with
+        {
+            Toy = Toy with { Steps = Math.Max(1, (int)Math.Round(Toy.Steps * scale)) },
+            Stimuli = Math.Max(10, (long)Math.Round(Stimuli * scale)),
+        };
+    }
+
+    public static PipelineSpec Parse(string json, string source)
+    {
+        PipelineSpec? spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize<PipelineSpec>(json, ToyModelConfig.Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"{source}: {e.Message}", e);
+        }
+        if (spec is null) throw new InvalidInputException($"{source}: the spec is empty.");
+        spec.Validate(source);
+        return spec;
+    }
+
+    public static PipelineSpec Load(string path)
+    {
+        InvalidInputException.Require(File.Exists(path), $"{path}: spec file not found.");
+        return Parse(File.ReadAllText(path), path);
+    }
+}

@@ -1,0 +1,103 @@
+using System.Globalization;
+using SaeAlign.Data;
+using ScottPlot;
+
+namespace SaeAlign.Pipelines;
+
+/// <summary>The report's PNG figures (ScottPlot). Each is written atomically under its final name.</summary>
+public static class ReportPlots
+{
+    private const int Width = 900, Height = 520;
+
+    /// <summary>Before/after bars: one group per metric, one bar per comparison, SEM error bars.</summary>
+    public static void AlignmentBars(string path, string title, IReadOnlyList<string> metrics, IReadOnlyList<string> comparisons,
+        Func<string, string, (double Mean, double Sem)?> score)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        double groupWidth = comparisons.Count + 1;
+        var ticks = new List<Tick>();
+        for (int g = 0; g < metrics.Count; g++)
+        {
+            for (int c = 0; c < comparisons.Count; c++)
+            {
+                if (score(metrics[g], comparisons[c]) is not { } s) continue;
+                var bar = new Bar
+                {
+                    Position = g * groupWidth + c,
+                    Value = s.Mean,
+                    Error = s.Sem,
+                    FillColor = palette.GetColor(c),
+                };
+                plot.Add.Bar(bar);
+            }
+            ticks.Add(new Tick(g * groupWidth + (comparisons.Count - 1) / 2.0, metrics[g]));
+        }
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
+        for (int c = 0; c < comparisons.Count; c++)
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = comparisons[c], FillColor = palette.GetColor(c) });
+        plot.Legend.IsVisible = true;
+        plot.Legend.Alignment = Alignment.UpperRight;
+        plot.Axes.Margins(bottom: 0, top: 0.25);
+        plot.Title(title);
+        plot.YLabel("alignment (mean ± SEM over folds)");
+        Save(plot, path);
+    }
+
+    /// <summary>A square matrix as a heatmap, e.g. the feature Gram matrix W Wᵀ of a toy model.</summary>
+    public static void Heatmap(string path, string title, double[,] values, string colorbarLabel)
+    {
+        var plot = new Plot();
+        var heatmap = plot.Add.Heatmap(values);
+        heatmap.Colormap = new ScottPlot.Colormaps.Balance();
+        double limit = Math.Max(1e-12, values.Cast<double>().Max(Math.Abs));
+        heatmap.ManualRange = new ScottPlot.Range(-limit, limit);
+        plot.Add.ColorBar(heatmap).Label = colorbarLabel;
+        plot.Title(title);
+        plot.Axes.InvertY();
+        Save(plot, path, Height + 160, Height);
+    }
+
+    /// <summary>Training curves, one line per series (e.g. one SAE per seed), on a log y axis when all values are positive.</summary>
+    public static void Curves(string path, string title, string yLabel, IReadOnlyList<(string Label, double[] Steps, double[] Values)> series)
+    {
+        var plot = new Plot();
+        bool log = series.All(s => s.Values.All(v => v > 0));
+        foreach (var (label, steps, values) in series)
+        {
+            var line = plot.Add.ScatterLine(steps, log ? values.Select(Math.Log10).ToArray() : values);
+            line.LegendText = label;
+        }
+        if (log)
+        {
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
+            };
+        }
+        plot.Title(title);
+        plot.XLabel("step");
+        plot.YLabel(log ? yLabel + " (log scale)" : yLabel);
+        plot.Legend.IsVisible = series.Count > 1;
+        Save(plot, path);
+    }
+
+    /// <summary>Per feature, the best correlation with any neuron against the best with any SAE latent; points above the diagonal are features the SAE disentangled.</summary>
+    public static void FeatureRecovery(string path, string title, double[] neuronBest, double[] latentBest)
+    {
+        var plot = new Plot();
+        var diagonal = plot.Add.Line(0, 0, 1, 1);
+        diagonal.LinePattern = LinePattern.Dashed;
+        diagonal.Color = Colors.Gray;
+        var points = plot.Add.ScatterPoints(neuronBest, latentBest);
+        points.MarkerSize = 7;
+        plot.Axes.SetLimits(0, 1.02, 0, 1.02);
+        plot.Title(title);
+        plot.XLabel("best |Pearson r| with any neuron");
+        plot.YLabel("best |Pearson r| with any SAE latent");
+        Save(plot, path, Height + 160, Height);
+    }
+
+    private static void Save(Plot plot, string path, int width = Width, int height = Height) =>
+        AtomicFile.Write(path, temp => plot.SavePng(temp, width, height));
+}

@@ -1,0 +1,73 @@
+using SaeAlign.Data;
+using SaeAlign.ToyModels;
+
+namespace SaeAlign.Pipelines.Tests;
+
+public class PipelineReportTests
+{
+    private static IReadOnlyList<AlignmentScore> Scores()
+    {
+        var scores = new List<AlignmentScore>();
+        double[] before = [0.50, 0.52, 0.54], after = [0.80, 0.78, 0.82];
+        for (int fold = 0; fold < 3; fold++)
+        {
+            // Two model pairs per fold; the summary averages them within the fold first.
+            scores.Add(new(32, Comparisons.NeuronToNeuron, "semi", 0, 1, fold, before[fold] - 0.01));
+            scores.Add(new(32, Comparisons.NeuronToNeuron, "semi", 1, 0, fold, before[fold] + 0.01));
+            scores.Add(new(32, Comparisons.SaeToSae, "semi", 0, 1, fold, after[fold]));
+            scores.Add(new(32, Comparisons.SaeToSae, "semi", 1, 0, fold, after[fold]));
+            scores.Add(new(32, Comparisons.RandomSaeToRandomSae, "semi", 0, 1, fold, 0.3));
+        }
+        return scores;
+    }
+
+    [Test]
+    public void SummaryIsTheFoldMeanWithItsStandardError()
+    {
+        var summaries = AlignmentSummary.Of(Scores());
+        var before = summaries.Single(s => s.Comparison == Comparisons.NeuronToNeuron);
+        Assert.That(before.Mean, Is.EqualTo(0.52).Within(1e-12));
+        // Fold means 0.50, 0.52, 0.54: sample SD 0.02, SEM 0.02 / sqrt(3).
+        Assert.That(before.Sem, Is.EqualTo(0.02 / Math.Sqrt(3)).Within(1e-12));
+        Assert.That(before.Folds, Is.EqualTo(3));
+        Assert.That(AlignmentSummary.RelativeChangePercent(summaries, 32, "semi"), Is.EqualTo((0.80 / 0.52 - 1) * 100).Within(1e-9));
+        Assert.That(AlignmentSummary.RelativeChangePercent(summaries, 32, "soft"), Is.Null);
+        Assert.That(summaries.Select(s => s.Comparison),
+            Is.EqualTo(new[] { Comparisons.NeuronToNeuron, Comparisons.SaeToSae, Comparisons.RandomSaeToRandomSae }), "ordered as Comparisons.All");
+    }
+
+    [Test]
+    public void MarkdownTableHasOneRowPerWidthAndMetric()
+    {
+        var markdown = PipelineReport.Markdown("paper-toy", AlignmentSummary.Of(Scores()));
+        var row = markdown.Split('\n').Single(l => l.StartsWith("| 32 | semi"));
+        Assert.That(row, Does.Contain("0.5200 ± 0.0115").And.Contain("0.8000 ± 0.0115").And.Contain("+53.8%"));
+    }
+
+    [Test]
+    public void WritesScoresSummariesAndFigures()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "saealign-report-tests", Guid.NewGuid().ToString("N"));
+        var toy = new TrainedToyModel(0, ToyArchitecture.HiddenRelu, 4, 2, [1, 0, 0, 1, 0.7f, 0.7f, -0.7f, 0.7f], new float[4], [0.1f, 0.05f]);
+        var widths = new[]
+        {
+            new WidthFigures(32, toy, [(0, [1, 2, 3], [0.3, 0.2, 0.1]), (1, [1, 2, 3], [0.35, 0.22, 0.12])], [0.5, 0.6, 0.4, 0.7], [0.9, 0.95, 0.8, 0.99]),
+        };
+        IReadOnlyList<string> files;
+        using (var run = RunFolder.Create(folder, force: false))
+        {
+            files = PipelineReport.Write(run, "paper-toy", Scores(), widths);
+            run.Commit(new RunManifest("report", null, [], new Dictionary<string, string>(), new Dictionary<string, double>()));
+        }
+        Assert.That(files, Is.EquivalentTo(new[]
+        {
+            "scores.parquet", "summary.json", "summary.md", "alignment_m32.png", "geometry_m32.png", "sae_curves_m32.png", "feature_recovery_m32.png",
+        }));
+        foreach (var png in files.Where(f => f.EndsWith(".png")))
+            Assert.That(File.ReadAllBytes(Path.Combine(folder, png)).Take(4), Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }), png);
+        var table = TableParquet.Read(Path.Combine(folder, "scores.parquet"));
+        Assert.That(table.Select(c => c.Name), Is.EqualTo(new[] { "neurons", "comparison", "metric", "source_seed", "target_seed", "fold", "score" }));
+        Assert.That(table[0].Values, Has.Length.EqualTo(15));
+        TestContext.Out.WriteLine(folder);
+    }
+}
