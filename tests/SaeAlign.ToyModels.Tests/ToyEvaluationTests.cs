@@ -22,6 +22,19 @@ public class ToyEvaluationTests
     }
 
     [Test]
+    public void HiddenOnlyReplayEqualsTheFullReplay()
+    {
+        var models = new ToyModelTrainer(Config).Train([0, 1]);
+        var full = ToyEvaluation.FromStream(Config, models, Config.TrainingStreamSeed, start: 30, rows: 200);
+        var hidden = ToyEvaluation.HiddenFromStream(Config, models, Config.TrainingStreamSeed, start: 30, rows: 200);
+        for (int k = 0; k < 2; k++)
+        {
+            Assert.That(hidden[k].Values, Is.EqualTo(full.Hidden[k].Values));
+            Assert.That(hidden[k].Stimuli, Is.EqualTo(full.Hidden[k].Stimuli));
+        }
+    }
+
+    [Test]
     public void HiddenActivationsAreTheModelAppliedToTheGroundTruthFeatures()
     {
         var model = new ToyModelTrainer(Config).Train([1])[0];

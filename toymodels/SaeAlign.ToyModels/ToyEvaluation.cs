@@ -23,8 +23,26 @@ public sealed record ToyEvaluation(ActivationSet Features, IReadOnlyList<Activat
     /// </summary>
     public static ToyEvaluation FromStream(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, CancellationToken cancellationToken = default)
     {
+        var (features, hidden) = Replay(config, models, streamSeed, start, rows, keepFeatures: true, cancellationToken);
+        var stimuli = StimulusIds(start, rows);
+        var featureNames = Enumerable.Range(0, config.Features).Select(i => $"f{i:D4}").ToArray();
+        return new ToyEvaluation(
+            new ActivationSet(features!, rows, config.Features, stimuli, featureNames),
+            hidden.Select(h => new ActivationSet(h, rows, config.Neurons, stimuli)).ToArray());
+    }
+
+    /// <summary>Only the hidden activations of <see cref="FromStream"/>: for large windows whose features are not needed.</summary>
+    public static IReadOnlyList<ActivationSet> HiddenFromStream(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, CancellationToken cancellationToken = default)
+    {
+        var (_, hidden) = Replay(config, models, streamSeed, start, rows, keepFeatures: false, cancellationToken);
+        var stimuli = StimulusIds(start, rows);
+        return hidden.Select(h => new ActivationSet(h, rows, config.Neurons, stimuli)).ToArray();
+    }
+
+    private static (float[]? Features, float[][] Hidden) Replay(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, bool keepFeatures, CancellationToken cancellationToken)
+    {
         int n = config.Features, m = config.Neurons;
-        var features = new float[(long)rows * n];
+        var features = keepFeatures ? new float[(long)rows * n] : null;
         var hidden = models.Select(_ => new float[(long)rows * m]).ToArray();
         int chunk = Math.Max(config.Batch, ChunkRows / config.Batch * config.Batch);
         using var stream = new SparseFeatureStream(n, config.Probability, streamSeed);
@@ -39,19 +57,17 @@ public sealed record ToyEvaluation(ActivationSet Features, IReadOnlyList<Activat
             if (to > from)
             {
                 var window = x.narrow(0, from - position, to - from);
-                int offset = (int)(from - start);
-                window.contiguous().data<float>().CopyTo(features, offset * n);
+                long offset = from - start;
+                if (features is not null) window.contiguous().data<float>().CopyTo(features.AsSpan((int)(offset * n)));
                 for (int k = 0; k < models.Count; k++)
-                    models[k].Hidden(window).data<float>().CopyTo(hidden[k], offset * m);
+                    models[k].Hidden(window).data<float>().CopyTo(hidden[k].AsSpan((int)(offset * m)));
             }
             position += count;
         }
-        var stimuli = Enumerable.Range(0, rows).Select(r => start + r).ToArray();
-        var featureNames = Enumerable.Range(0, n).Select(i => $"f{i:D4}").ToArray();
-        return new ToyEvaluation(
-            new ActivationSet(features, rows, n, stimuli, featureNames),
-            hidden.Select(h => new ActivationSet(h, rows, m, stimuli)).ToArray());
+        return (features, hidden);
     }
+
+    private static long[] StimulusIds(long start, int rows) => Enumerable.Range(0, rows).Select(r => start + r).ToArray();
 
     /// <summary>Draws <paramref name="count"/> rows as whole batches of the stream, so row r is always the same stimulus.</summary>
     private static Tensor NextRows(SparseFeatureStream stream, int count, int batch)
