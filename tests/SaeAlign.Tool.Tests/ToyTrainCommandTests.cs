@@ -112,6 +112,30 @@ public class ToyTrainCommandTests
     }
 
     [Test]
+    public async Task Paper64x32SeedsLearnDifferentWeightsFromTheSameData()
+    {
+        string[] args = ["toy", "train", "--preset", "paper-64x32", "--steps", "30", "--eval-rows", "100", "--seeds", "0,1", "--threads", "1", "--quiet"];
+        string a = Cli.TempFolder(), b = Cli.TempFolder();
+        Assert.That((await Cli.Run([.. args, "--out", a])).ExitCode, Is.EqualTo(0));
+        Assert.That((await Cli.Run([.. args, "--out", b])).ExitCode, Is.EqualTo(0));
+
+        var w0 = SaeAlign.Data.Npy.Read(Path.Combine(a, "W_seed0.npy"));
+        var w1 = SaeAlign.Data.Npy.Read(Path.Combine(a, "W_seed1.npy"));
+        Assert.That((w0.Rows, w0.Columns), Is.EqualTo((64, 32)));
+        Assert.That(w1.Values, Is.Not.EqualTo(w0.Values), "different initialisation seeds");
+        // Both models were trained on one data stream: the loss curves differ only through the weights,
+        // and the held-out stimuli (the ground truth) are one file shared by both.
+        var features = SaeAlign.Data.ActivationParquet.Read(Path.Combine(a, "eval_features.parquet"));
+        var hidden0 = SaeAlign.Data.ActivationParquet.Read(Path.Combine(a, "eval_hidden_seed0.parquet"));
+        var hidden1 = SaeAlign.Data.ActivationParquet.Read(Path.Combine(a, "eval_hidden_seed1.parquet"));
+        Assert.That(hidden1.Stimuli, Is.EqualTo(hidden0.Stimuli).And.EqualTo(features.Stimuli));
+        Assert.That(hidden1.Values, Is.Not.EqualTo(hidden0.Values));
+
+        foreach (var file in Directory.GetFiles(a).Select(Path.GetFileName).Where(f => f != "timings.json"))
+            Assert.That(File.ReadAllBytes(Path.Combine(b, file!)), Is.EqualTo(File.ReadAllBytes(Path.Combine(a, file!))), $"same seeds twice: {file}");
+    }
+
+    [Test]
     public async Task ActivationsOpenInAnIndependentParquetReader()
     {
         var folder = Cli.TempFolder();
