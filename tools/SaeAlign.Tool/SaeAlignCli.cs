@@ -17,6 +17,13 @@ public static class SaeAlignCli
         var toy = new Command("toy", "Toy models of superposition.");
         toy.Subcommands.Add(ToyTrainCommand.Create(console));
         root.Subcommands.Add(toy);
+        var sae = new Command("sae", "Sparse autoencoders: train, encode.");
+        sae.Subcommands.Add(SaeTrainCommand.Create(console));
+        sae.Subcommands.Add(SaeEncodeCommand.Create(console));
+        root.Subcommands.Add(sae);
+        root.Subcommands.Add(AlignCommand.Create(console));
+        root.Subcommands.Add(WorkerCommand.Create(console));
+        root.Subcommands.Add(JobsCommand.Create(console));
         return root;
     }
 

@@ -1,0 +1,82 @@
+namespace SaeAlign.Alignment;
+
+/// <summary>
+/// Linear CKA on centred X, Y: ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) (Kornblith et al. 2019), and its debiased
+/// form, which replaces each HSIC by the unbiased estimator of Song et al. (2012) as in Kornblith's
+/// feature_space_linear_cka(debiased=True). Both come from second moments and row-norm sums, so they stream.
+/// Symmetric; invariant to orthogonal transforms and isotropic scaling of either set.
+/// </summary>
+public static class LinearCka
+{
+    public static double Score(PairMoments all, bool debiased = false)
+    {
+        var mx = all.MeanX();
+        var my = all.MeanY();
+        var xy = all.CrossProducts(mx, my);
+        var xx = all.SourceProducts(mx);
+        var yy = all.TargetProducts(my);
+        double cross = SquaredNorm(xy), source = SquaredNorm(xx), target = SquaredNorm(yy);
+        if (!debiased) return Ratio(cross, source, target);
+
+        var norms = all.Norms ?? throw new InvalidOperationException("Debiased CKA needs the row-norm sums; collect them with MomentNeeds.RowNorms.");
+        long n = all.Count;
+        if (n < 4) throw new InvalidOperationException($"Debiased CKA needs at least 4 rows, got {n}.");
+        double traceX = PairMoments.CentredSquares(all.SquaresX, all.SumX, mx, n).Sum();
+        double traceY = PairMoments.CentredSquares(all.SquaresY, all.SumY, my, n).Sum();
+        double xyNorms = CentredNormProduct(all, norms, mx, my);
+        double xxNorms = CentredNormSquares(norms.SumAA, norms.XA, all.Xx!, all.SquaresX, all.SumX, mx, n);
+        double yyNorms = CentredNormSquares(norms.SumBB, norms.YB, all.Yy!, all.SquaresY, all.SumY, my, n);
+        return Ratio(Unbiased(cross, xyNorms, traceX, traceY, n), Unbiased(source, xxNorms, traceX, traceX, n), Unbiased(target, yyNorms, traceY, traceY, n));
+    }
+
+    private static double Ratio(double cross, double source, double target)
+    {
+        double scale = Math.Sqrt(source * target);
+        return scale > 0 ? cross / scale : 0;
+    }
+
+    /// <summary>n(n-3) HSIC_1 from ‖XᵀY‖², Σ|x_i|²|y_i|² and the traces (all centred).</summary>
+    private static double Unbiased(double crossNorm, double normProducts, double traceX, double traceY, long n) =>
+        crossNorm - (double)n / (n - 2) * normProducts + traceX * traceY / ((double)(n - 1) * (n - 2));
+
+    private static double SquaredNorm(Matrix m) => m.Data.Sum(v => v * v);
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
+    }
+
+    private static double Quadratic(double[] u, Matrix m, double[] v)
+    {
+        double sum = 0;
+        for (int i = 0; i < u.Length; i++)
+        {
+            var row = m.Row(i);
+            double inner = 0;
+            for (int j = 0; j < v.Length; j++) inner += row[j] * v[j];
+            sum += u[i] * inner;
+        }
+        return sum;
+    }
+
+    /// <summary>Σ_i |x_i - mx|² |y_i - my|² expanded in the shifted sums: with A = |x|², u = x·mx, c = |mx|², (A - 2u + c)(B - 2v + d).</summary>
+    private static double CentredNormProduct(PairMoments all, RowNormSums norms, double[] mx, double[] my)
+    {
+        double c = Dot(mx, mx), d = Dot(my, my);
+        double sumA = all.SquaresX.Sum(), sumB = all.SquaresY.Sum();
+        return norms.SumAB
+            - 2 * Dot(my, norms.YA) + d * sumA
+            - 2 * Dot(mx, norms.XB) + 4 * Quadratic(mx, all.Xy, my)
+            - 2 * d * Dot(mx, all.SumX) + c * sumB
+            - 2 * c * Dot(my, all.SumY) + all.Count * c * d;
+    }
+
+    /// <summary>Σ_i |x_i - m|⁴ = Σ (A - 2u + c)².</summary>
+    private static double CentredNormSquares(double sumAA, double[] xa, Matrix products, double[] squares, double[] sums, double[] m, long n)
+    {
+        double c = Dot(m, m);
+        return sumAA - 4 * Dot(m, xa) + 2 * c * squares.Sum() + 4 * Quadratic(m, products, m) - 4 * c * Dot(m, sums) + n * c * c;
+    }
+}

@@ -1,0 +1,187 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Alignment;
+
+/// <summary>Which optional sums a run needs: full source/target Gram matrices cost a GEMM each, row norms are cheap.</summary>
+public sealed record MomentNeeds(bool SourceProducts, bool TargetProducts, bool RowNorms)
+{
+    public static readonly MomentNeeds All = new(true, true, true);
+    public static readonly MomentNeeds CrossOnly = new(false, false, false);
+}
+
+/// <summary>
+/// Streams row blocks into float64 second moments, one set per bucket (a CV fold, or a single bucket),
+/// so memory is O((a + b)²) per bucket whatever the number of rows. Each block's sums are GEMMs in
+/// libtorch. The shift is the first block's column means, which makes constant units exactly zero.
+/// Also tracks each unit's minimum and maximum over all rows, which identify constant (dead) units.
+/// </summary>
+public sealed class MomentAccumulator : IDisposable
+{
+    private readonly int sourceUnits;
+    private readonly int targetUnits;
+    private readonly Bucket[] buckets;
+    private Tensor? shiftX;
+    private Tensor? shiftY;
+    private Tensor? minX, maxX, minY, maxY;
+
+    public MomentAccumulator(int sourceUnits, int targetUnits, int bucketCount, MomentNeeds needs)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bucketCount, 1);
+        this.sourceUnits = sourceUnits;
+        this.targetUnits = targetUnits;
+        buckets = Enumerable.Range(0, bucketCount).Select(_ => new Bucket(sourceUnits, targetUnits, needs)).ToArray();
+    }
+
+    /// <summary>
+    /// Adds <paramref name="rows"/> rows (row-major <paramref name="source"/> and <paramref name="target"/>);
+    /// <paramref name="bucketOfRow"/> gives each row's bucket (empty when there is one bucket).
+    /// </summary>
+    public void Add(float[] source, float[] target, int rows, ReadOnlySpan<byte> bucketOfRow)
+    {
+        if (rows == 0) return;
+        using var scope = torch.NewDisposeScope();
+        var x = torch.tensor(source, [rows, sourceUnits]).to_type(ScalarType.Float64);
+        var y = torch.tensor(target, [rows, targetUnits]).to_type(ScalarType.Float64);
+        Track(x, ref minX, ref maxX);
+        Track(y, ref minY, ref maxY);
+        if (shiftX is null)
+        {
+            shiftX = x.mean([0]).DetachFromDisposeScope();
+            shiftY = y.mean([0]).DetachFromDisposeScope();
+        }
+        x.sub_(shiftX);
+        y.sub_(shiftY!);
+        if (buckets.Length == 1)
+        {
+            buckets[0].Add(x, y);
+            return;
+        }
+        var members = new List<long>[buckets.Length];
+        for (int b = 0; b < members.Length; b++) members[b] = [];
+        for (int r = 0; r < rows; r++) members[bucketOfRow[r]].Add(r);
+        for (int b = 0; b < buckets.Length; b++)
+        {
+            if (members[b].Count == 0) continue;
+            var index = torch.tensor(members[b].ToArray(), ScalarType.Int64);
+            buckets[b].Add(x.index_select(0, index), y.index_select(0, index));
+        }
+    }
+
+    /// <summary>The shift (first block's column means) all moments are taken about; zeros before any row.</summary>
+    public double[] ShiftX => shiftX is null ? new double[sourceUnits] : Dense.ToVector(shiftX);
+
+    public double[] ShiftY => shiftY is null ? new double[targetUnits] : Dense.ToVector(shiftY);
+
+    /// <summary>The moments of each bucket, in float64 arrays.</summary>
+    public PairMoments[] Moments() => buckets.Select(b => b.ToMoments()).ToArray();
+
+    /// <summary>True for each source unit whose values are not all equal.</summary>
+    public bool[] VaryingSource() => Varying(minX, maxX, sourceUnits);
+
+    public bool[] VaryingTarget() => Varying(minY, maxY, targetUnits);
+
+    public void Dispose()
+    {
+        foreach (var bucket in buckets) bucket.Dispose();
+        foreach (var t in new[] { shiftX, shiftY, minX, maxX, minY, maxY }) t?.Dispose();
+    }
+
+    private static void Track(Tensor values, ref Tensor? min, ref Tensor? max)
+    {
+        var blockMin = values.amin([0]);
+        var blockMax = values.amax([0]);
+        if (min is null)
+        {
+            min = blockMin.DetachFromDisposeScope();
+            max = blockMax.DetachFromDisposeScope();
+            return;
+        }
+        min.copy_(torch.minimum(min, blockMin));
+        max!.copy_(torch.maximum(max, blockMax));
+    }
+
+    private static bool[] Varying(Tensor? min, Tensor? max, int units)
+    {
+        if (min is null) return new bool[units];
+        var lo = Dense.ToVector(min);
+        var hi = Dense.ToVector(max!);
+        return lo.Zip(hi, (l, h) => h > l).ToArray();
+    }
+
+    private sealed class Bucket : IDisposable
+    {
+        private long count;
+        private readonly Tensor sumX, sumY, squaresX, squaresY, xy;
+        private readonly Tensor? xx, yy;
+        private readonly Tensor? normScalars, xb, ya, xa, yb;
+
+        public Bucket(int a, int b, MomentNeeds needs)
+        {
+            sumX = torch.zeros(a, ScalarType.Float64);
+            sumY = torch.zeros(b, ScalarType.Float64);
+            squaresX = torch.zeros(a, ScalarType.Float64);
+            squaresY = torch.zeros(b, ScalarType.Float64);
+            xy = torch.zeros(a, b, ScalarType.Float64);
+            if (needs.SourceProducts) xx = torch.zeros(a, a, ScalarType.Float64);
+            if (needs.TargetProducts) yy = torch.zeros(b, b, ScalarType.Float64);
+            if (needs.RowNorms)
+            {
+                normScalars = torch.zeros(3, ScalarType.Float64);
+                xb = torch.zeros(a, ScalarType.Float64);
+                ya = torch.zeros(b, ScalarType.Float64);
+                xa = torch.zeros(a, ScalarType.Float64);
+                yb = torch.zeros(b, ScalarType.Float64);
+            }
+        }
+
+        public void Add(Tensor x, Tensor y)
+        {
+            count += x.shape[0];
+            sumX.add_(x.sum([0]));
+            sumY.add_(y.sum([0]));
+            var x2 = x.square();
+            var y2 = y.square();
+            squaresX.add_(x2.sum([0]));
+            squaresY.add_(y2.sum([0]));
+            xy.addmm_(x.t(), y);
+            xx?.addmm_(x.t(), x);
+            yy?.addmm_(y.t(), y);
+            if (normScalars is null) return;
+            var rowA = x2.sum([1]);
+            var rowB = y2.sum([1]);
+            normScalars.add_(torch.stack([rowA.dot(rowB), rowA.dot(rowA), rowB.dot(rowB)]));
+            xb!.add_(torch.mv(x.t(), rowB));
+            ya!.add_(torch.mv(y.t(), rowA));
+            xa!.add_(torch.mv(x.t(), rowA));
+            yb!.add_(torch.mv(y.t(), rowB));
+        }
+
+        public PairMoments ToMoments()
+        {
+            RowNormSums? norms = null;
+            if (normScalars is not null)
+            {
+                var s = Dense.ToVector(normScalars);
+                norms = new RowNormSums(s[0], s[1], s[2], Dense.ToVector(xb!), Dense.ToVector(ya!), Dense.ToVector(xa!), Dense.ToVector(yb!));
+            }
+            return new PairMoments
+            {
+                Count = count,
+                SumX = Dense.ToVector(sumX),
+                SumY = Dense.ToVector(sumY),
+                SquaresX = Dense.ToVector(squaresX),
+                SquaresY = Dense.ToVector(squaresY),
+                Xy = Dense.ToMatrix(xy),
+                Xx = xx is null ? null : Dense.ToMatrix(xx),
+                Yy = yy is null ? null : Dense.ToMatrix(yy),
+                Norms = norms,
+            };
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in new[] { sumX, sumY, squaresX, squaresY, xy, xx, yy, normScalars, xb, ya, xa, yb }) t?.Dispose();
+        }
+    }
+}

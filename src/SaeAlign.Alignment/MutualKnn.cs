@@ -1,0 +1,50 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Alignment;
+
+/// <summary>
+/// Mutual k-nearest-neighbour alignment (Huh et al. 2024, "Platonic representations"): for each stimulus the k
+/// nearest other stimuli by cosine similarity in each set; score = mean_i |N_X(i) ∩ N_Y(i)| / k. Symmetric.
+/// Zero rows have cosine 0 to everything. Similarities equal to 1e-10 tie, and ties go to the lower stimulus index.
+/// </summary>
+public static class MutualKnn
+{
+    public const int DefaultK = 10;
+    private const int BlockRows = 512;
+
+    public static double Score(Matrix source, Matrix target, int k = DefaultK, CancellationToken ct = default)
+    {
+        if (source.Rows != target.Rows) throw new ArgumentException($"{source.Rows} source rows but {target.Rows} target rows.", nameof(target));
+        int n = source.Rows;
+        if (k < 1 || k >= n) throw new ArgumentOutOfRangeException(nameof(k), $"k = {k} must be in 1..{n - 1} for {n} stimuli.");
+        using var scope = torch.NewDisposeScope();
+        var x = Normalised(Dense.ToTensor(source));
+        var y = Normalised(Dense.ToTensor(target));
+        long shared = 0;
+        for (int start = 0; start < n; start += BlockRows)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var block = torch.NewDisposeScope();
+            int rows = Math.Min(BlockRows, n - start);
+            var nx = Neighbours(x, start, rows, k);
+            var ny = Neighbours(y, start, rows, k);
+            // Count equal entries between the two k-lists of each row (each list has distinct entries).
+            shared += (nx.unsqueeze(2) == ny.unsqueeze(1)).sum().item<long>();
+        }
+        return (double)shared / ((double)n * k);
+    }
+
+    private static Tensor Normalised(Tensor rows) => rows / rows.norm(1, keepdim: true).clamp_min(double.Epsilon);
+
+    private static Tensor Neighbours(Tensor all, int start, int rows, int k)
+    {
+        var similarity = torch.mm(all.narrow(0, start, rows), all.t());
+        // Row r of the block is stimulus start + r: its self-similarity sits on the diagonal at offset start.
+        similarity.diagonal(start).fill_(double.NegativeInfinity);
+        // Rounded to 1e-10 and stably sorted: equal similarities (same-pattern rows, common in ReLU codes) rank
+        // by stimulus index, whatever rounding noise the GEMM left.
+        var rounded = torch.round(similarity * 1e10);
+        return rounded.sort(1, descending: true, stable: true).Indices.narrow(1, 0, k);
+    }
+}

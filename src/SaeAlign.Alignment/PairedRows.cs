@@ -1,0 +1,61 @@
+using SaeAlign.Core;
+
+namespace SaeAlign.Alignment;
+
+/// <summary>A block of consecutive rows of both sets, row-major float32.</summary>
+public sealed record RowBlock(int FirstRow, int Rows, float[] Source, float[] Target);
+
+/// <summary>
+/// Source and target activations over the same stimuli, read in row blocks; can be enumerated more than once
+/// (ridge's leave-one-out pass reads the rows twice).
+/// </summary>
+public interface IPairedRows
+{
+    int Rows { get; }
+    int SourceUnits { get; }
+    int TargetUnits { get; }
+    IReadOnlyList<string> SourceUnitNames { get; }
+    IReadOnlyList<string> TargetUnitNames { get; }
+    IEnumerable<RowBlock> Blocks(CancellationToken ct);
+}
+
+/// <summary>Two in-memory activation sets; the rows must be the same stimuli.</summary>
+public sealed class InMemoryPairedRows : IPairedRows
+{
+    private const int BlockRows = 65_536;
+    private readonly ActivationSet source;
+    private readonly ActivationSet target;
+
+    /// <param name="compareStimuli">Whether the sets' stimulus ids must agree row by row (false when one side has none, e.g. .npy).</param>
+    public InMemoryPairedRows(ActivationSet source, ActivationSet target, string sourceName = "source", string targetName = "target", bool compareStimuli = true)
+    {
+        if (source.Rows != target.Rows)
+            throw new InvalidInputException($"{sourceName} has {source.Rows} rows but {targetName} has {target.Rows}; rows must be the same stimuli.");
+        for (int r = 0; compareStimuli && r < source.Rows; r++)
+            if (source.Stimuli[r] != target.Stimuli[r])
+                throw new InvalidInputException(
+                    $"row {r}: {sourceName} has stimulus {source.Stimuli[r]} but {targetName} has {target.Stimuli[r]}; rows must be the same stimuli in the same order.");
+        source.EnsureFinite(sourceName);
+        target.EnsureFinite(targetName);
+        this.source = source;
+        this.target = target;
+    }
+
+    public int Rows => source.Rows;
+    public int SourceUnits => source.Columns;
+    public int TargetUnits => target.Columns;
+    public IReadOnlyList<string> SourceUnitNames => source.UnitNames;
+    public IReadOnlyList<string> TargetUnitNames => target.UnitNames;
+
+    public IEnumerable<RowBlock> Blocks(CancellationToken ct)
+    {
+        for (int start = 0; start < Rows; start += BlockRows)
+        {
+            ct.ThrowIfCancellationRequested();
+            int rows = Math.Min(BlockRows, Rows - start);
+            yield return new RowBlock(start, rows,
+                source.Values.AsSpan(start * SourceUnits, rows * SourceUnits).ToArray(),
+                target.Values.AsSpan(start * TargetUnits, rows * TargetUnits).ToArray());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Alignment;
+
+/// <summary>
+/// Ridge regression source -> target (directional): X and Y are centred with the fitting rows' means, no
+/// intercept, W(alpha) = (XᵀX + alpha I)⁻¹ XᵀY. One alpha from <see cref="Alphas"/> is shared by all targets and
+/// chosen by the exact leave-one-out squared error, which one eigendecomposition XᵀX = V diag(λ) Vᵀ gives for
+/// every alpha: e_i = (y_i - ŷ_i) / (1 - h_i) with h_i = Σ_k z_ik² / (λ_k + alpha), z_i = Vᵀ x_i
+/// (sklearn RidgeCV's criterion on pre-centred data). Score = mean over targets of Pearson(prediction, truth).
+/// </summary>
+public static class RidgeRegression
+{
+    /// <summary>logspace(-8, 8, 17).</summary>
+    public static readonly IReadOnlyList<double> Alphas = Enumerable.Range(-8, 17).Select(e => Math.Pow(10, e)).ToArray();
+
+    /// <summary>The eigendecomposition and projected cross-products of the fitting rows; needs <see cref="PairMoments.Xx"/>.</summary>
+    public static RidgeProblem Prepare(PairMoments train)
+    {
+        var mx = train.MeanX();
+        var my = train.MeanY();
+        var (values, vectors) = Dense.SymmetricEigen(train.SourceProducts(mx));
+        var projected = Dense.Multiply(vectors, train.CrossProducts(mx, my), transposeA: true);
+        return new RidgeProblem(mx, my, values, vectors, projected);
+    }
+
+    /// <summary>The alpha with the smallest leave-one-out error; ties go to the smaller alpha. NaN (a singular fit) never wins.</summary>
+    public static double BestAlpha(IReadOnlyList<double> errors)
+    {
+        int best = -1;
+        for (int k = 0; k < errors.Count; k++)
+            if (!double.IsNaN(errors[k]) && (best < 0 || errors[k] < errors[best])) best = k;
+        if (best < 0) throw new InvalidOperationException("Every ridge alpha gave a non-finite leave-one-out error.");
+        return Alphas[best];
+    }
+}
+
+/// <summary>What a ridge fit needs from its rows: means, eigenpairs of the centred XᵀX, and G = Vᵀ XᵀY (centred).</summary>
+public sealed record RidgeProblem(double[] MeanX, double[] MeanY, double[] Eigenvalues, Matrix Eigenvectors, Matrix Projected)
+{
+    public RidgeFit Solve(double alpha)
+    {
+        var scaled = new Matrix(Projected.Rows, Projected.Columns);
+        for (int k = 0; k < Projected.Rows; k++)
+        {
+            double inverse = 1 / (Eigenvalues[k] + alpha);
+            var from = Projected.Row(k);
+            var to = scaled.Row(k);
+            for (int j = 0; j < from.Length; j++) to[j] = from[j] * inverse;
+        }
+        return new RidgeFit(alpha, Dense.Multiply(Eigenvectors, scaled), MeanX, MeanY);
+    }
+}
+
+/// <summary>Weights a x b on centred source units; predictions are (x - MeanX) W + MeanY.</summary>
+public sealed record RidgeFit(double Alpha, Matrix Weights, double[] MeanX, double[] MeanY) : IFittedMapping
+{
+    /// <summary>Mean over target units of Pearson(prediction, truth) on the scored rows; needs their <see cref="PairMoments.Xx"/>.</summary>
+    public double Score(PairMoments test)
+    {
+        var mx = test.MeanX();
+        var my = test.MeanY();
+        var cross = test.CrossProducts(mx, my);
+        var source = test.SourceProducts(mx);
+        var targetSquares = PairMoments.CentredSquares(test.SquaresY, test.SumY, my, test.Count);
+        var sourceW = Dense.Multiply(source, Weights);
+        double sum = 0;
+        for (int j = 0; j < Weights.Columns; j++)
+        {
+            double covariance = 0, predictionSquares = 0;
+            for (int i = 0; i < Weights.Rows; i++)
+            {
+                covariance += Weights[i, j] * cross[i, j];
+                predictionSquares += Weights[i, j] * sourceW[i, j];
+            }
+            double scale = Math.Sqrt(Math.Max(0, predictionSquares) * targetSquares[j]);
+            sum += scale > 0 ? covariance / scale : 0;
+        }
+        return sum / Weights.Columns;
+    }
+}
+
+/// <summary>
+/// Streams the fitting rows once more to sum the leave-one-out squared errors of every alpha for one or
+/// more ridge problems (one per CV fold: problem f fits on the rows outside bucket f).
+/// </summary>
+public sealed class RidgeLeaveOneOut : IDisposable
+{
+    private readonly IReadOnlyList<RidgeProblem> problems;
+    private readonly Tensor shiftX, shiftY;
+    private readonly Tensor[] meanX, meanY, vectors, projected, inverses;
+    private readonly double[][] errors;
+
+    /// <param name="shiftX">The shift the problems' moments were taken about (<see cref="MomentAccumulator.ShiftX"/>).</param>
+    public RidgeLeaveOneOut(IReadOnlyList<RidgeProblem> problems, double[] shiftX, double[] shiftY)
+    {
+        this.problems = problems;
+        this.shiftX = torch.tensor(shiftX, ScalarType.Float64);
+        this.shiftY = torch.tensor(shiftY, ScalarType.Float64);
+        meanX = problems.Select(p => torch.tensor(p.MeanX, ScalarType.Float64)).ToArray();
+        meanY = problems.Select(p => torch.tensor(p.MeanY, ScalarType.Float64)).ToArray();
+        vectors = problems.Select(p => Dense.ToTensor(p.Eigenvectors)).ToArray();
+        projected = problems.Select(p => Dense.ToTensor(p.Projected)).ToArray();
+        // 1 / (λ_k + alpha) for every alpha: [alphas, a].
+        inverses = problems.Select(p => torch.tensor(
+            RidgeRegression.Alphas.SelectMany(alpha => p.Eigenvalues.Select(l => 1 / (l + alpha))).ToArray(),
+            [RidgeRegression.Alphas.Count, p.Eigenvalues.Length], ScalarType.Float64)).ToArray();
+        errors = problems.Select(_ => new double[RidgeRegression.Alphas.Count]).ToArray();
+    }
+
+    /// <summary>
+    /// Adds a block of raw rows, all units (<paramref name="sourceUnits"/> selects the live ones). With several
+    /// problems, <paramref name="bucketOfRow"/> holds each row's fold; problem f skips the rows of fold f.
+    /// </summary>
+    public void Add(float[] source, float[] target, int rows, int sourceWidth, int targetWidth,
+        IReadOnlyList<int> sourceUnits, IReadOnlyList<int> targetUnits, ReadOnlySpan<byte> bucketOfRow)
+    {
+        if (rows == 0) return;
+        using var scope = torch.NewDisposeScope();
+        var liveX = torch.tensor(sourceUnits.Select(u => (long)u).ToArray(), ScalarType.Int64);
+        var liveY = torch.tensor(targetUnits.Select(u => (long)u).ToArray(), ScalarType.Int64);
+        var x = torch.tensor(source, [rows, sourceWidth]).to_type(ScalarType.Float64).sub_(shiftX).index_select(1, liveX);
+        var y = torch.tensor(target, [rows, targetWidth]).to_type(ScalarType.Float64).sub_(shiftY).index_select(1, liveY);
+        for (int f = 0; f < problems.Count; f++)
+        {
+            Tensor xf = x, yf = y;
+            if (problems.Count > 1)
+            {
+                var keep = new List<long>(rows);
+                for (int r = 0; r < rows; r++) if (bucketOfRow[r] != f) keep.Add(r);
+                if (keep.Count == 0) continue;
+                var index = torch.tensor(keep.ToArray(), ScalarType.Int64);
+                xf = x.index_select(0, index);
+                yf = y.index_select(0, index);
+            }
+            var z = torch.mm(xf - meanX[f], vectors[f]);
+            var yc = yf - meanY[f];
+            for (int k = 0; k < RidgeRegression.Alphas.Count; k++)
+            {
+                var zs = z * inverses[f][k];
+                var residual = yc - torch.mm(zs, projected[f]);
+                var leverage = (z * zs).sum([1]);
+                var rowErrors = residual.square().sum([1]) / (1 - leverage).square();
+                errors[f][k] += rowErrors.sum().item<double>();
+            }
+        }
+    }
+
+    /// <summary>Summed leave-one-out squared error per problem and alpha.</summary>
+    public IReadOnlyList<double[]> Errors => errors;
+
+    public void Dispose()
+    {
+        shiftX.Dispose();
+        shiftY.Dispose();
+        foreach (var t in meanX.Concat(meanY).Concat(vectors).Concat(projected).Concat(inverses)) t.Dispose();
+    }
+}

@@ -1,0 +1,99 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Alignment;
+
+/// <summary>How two RDMs' upper triangles are compared.</summary>
+public enum RdmComparison
+{
+    Pearson,
+    /// <summary>Pearson of the ranks, ties given their average rank (scipy.stats.spearmanr).</summary>
+    Spearman,
+}
+
+/// <summary>The RSA score and how many stimuli it used after dropping rows that have no correlation distance.</summary>
+public sealed record RsaResult(double Score, int Stimuli, int DroppedStimuli);
+
+/// <summary>
+/// Representational similarity analysis: RDM_ij = 1 - corr(row i, row j) across units, per set; score =
+/// Pearson (or Spearman, on RDM entries rounded to 1e-10) of the two RDMs' upper triangles. Stimuli whose row is constant (e.g. all zero) in
+/// either set have no correlation distance and are dropped from both. Symmetric. RDMs are built in row
+/// blocks of GEMMs, so Pearson never holds an n x n matrix.
+/// </summary>
+public static class Rsa
+{
+    private const int BlockRows = 512;
+
+    public static RsaResult Score(Matrix source, Matrix target, RdmComparison comparison = RdmComparison.Pearson, CancellationToken ct = default)
+    {
+        if (source.Rows != target.Rows) throw new ArgumentException($"{source.Rows} source rows but {target.Rows} target rows.", nameof(target));
+        using var scope = torch.NewDisposeScope();
+        var x = RowStandardised(Dense.ToTensor(source), out var liveX);
+        var y = RowStandardised(Dense.ToTensor(target), out var liveY);
+        var keep = torch.nonzero(liveX & liveY).flatten();
+        x = x.index_select(0, keep);
+        y = y.index_select(0, keep);
+        int n = (int)keep.shape[0];
+        int dropped = source.Rows - n;
+        if (n < 3) return new RsaResult(double.NaN, n, dropped);
+
+        if (comparison == RdmComparison.Pearson)
+        {
+            var sums = torch.zeros(5, ScalarType.Float64);
+            ForEachUpperBlock(x, y, n, ct, (sx, sy) =>
+                sums.add_(torch.stack([sx.sum(), sy.sum(), sx.square().sum(), sy.square().sum(), (sx * sy).sum()])));
+            var s = Dense.ToVector(sums);
+            double m = (double)n * (n - 1) / 2;
+            return new RsaResult(Correlation.FromSums(m, s[0], s[1], s[2], s[3], s[4]), n, dropped);
+        }
+
+        long pairs = (long)n * (n - 1) / 2;
+        var upperX = new double[pairs];
+        var upperY = new double[pairs];
+        long offset = 0;
+        ForEachUpperBlock(x, y, n, ct, (sx, sy) =>
+        {
+            var vx = Dissimilarities(sx);
+            var vy = Dissimilarities(sy);
+            vx.CopyTo(upperX, offset);
+            vy.CopyTo(upperY, offset);
+            offset += vx.Length;
+        });
+        return new RsaResult(Correlation.Spearman(upperX, upperY), n, dropped);
+    }
+
+    /// <summary>
+    /// 1 - corr rounded to 1e-10: pairs that tie in exact arithmetic (rows with the same pattern, common in ReLU
+    /// codes) differ by rounding noise between GEMM orders, and ranks must treat them as ties.
+    /// </summary>
+    private static double[] Dissimilarities(Tensor similarities)
+    {
+        var values = Dense.ToVector(similarities);
+        for (int i = 0; i < values.Length; i++) values[i] = Math.Round((1 - values[i]) * 1e10) / 1e10;
+        return values;
+    }
+
+    /// <summary>Rows centred and scaled to unit norm, so that a GEMM gives correlations; constant rows are marked dead.</summary>
+    private static Tensor RowStandardised(Tensor rows, out Tensor live)
+    {
+        var centred = rows - rows.mean([1], keepdim: true);
+        var norm = centred.norm(1, keepdim: true);
+        live = (norm > 0).flatten();
+        return centred / norm.clamp_min(double.Epsilon);
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with the similarities (corr) of pairs i &lt; j, one row block at a time, row-major.</summary>
+    private static void ForEachUpperBlock(Tensor x, Tensor y, int n, CancellationToken ct, Action<Tensor, Tensor> visit)
+    {
+        for (int start = 0; start < n - 1; start += BlockRows)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = torch.NewDisposeScope();
+            int rows = Math.Min(BlockRows, n - start);
+            var mask = torch.ones(rows, n, ScalarType.Bool).triu(start + 1);
+            var sx = torch.mm(x.narrow(0, start, rows), x.t()).masked_select(mask);
+            var sy = torch.mm(y.narrow(0, start, rows), y.t()).masked_select(mask);
+            visit(sx, sy);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using static TorchSharp.torch;
+
+namespace SaeAlign.Sae;
+
+/// <summary>
+/// ReLU SAE with decoder-norm-weighted L1 (SAELens "standard", Anthropic's April 2024 update):
+/// f = ReLU(pre); loss = ||x - x̂||² + λ Σᵢ fᵢ ||W_dec,i||, with λ ramped linearly over the warm-up steps.
+/// Weighting by the decoder norm stops the optimiser from shrinking codes by growing the decoder.
+/// </summary>
+public sealed class ReluL1Sae : SparseAutoencoder
+{
+    public ReluL1Sae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
+        : base(config, dIn, wEnc, wDec, bEnc, bDec) { }
+
+    public override Tensor Encode(Tensor x) => nn.functional.relu(PreActivations(x));
+
+    public override SaeStep Forward(Tensor x, Tensor deadMask, int step)
+    {
+        var codes = Encode(x);
+        var output = Decode(codes);
+        var mse = SquaredError(x, output);
+        var l1 = (codes * WDec.norm(1, keepdim: false)).sum(-1).mean();
+        double warm = Config.L1WarmupSteps == 0 ? 1.0 : Math.Min(1.0, (step + 1.0) / Config.L1WarmupSteps);
+        var loss = mse + l1 * (Config.L1Coefficient * warm);
+        return new SaeStep(loss, output, codes.detach(), new Dictionary<string, Tensor> { ["mse"] = mse, ["l1"] = l1 });
+    }
+}

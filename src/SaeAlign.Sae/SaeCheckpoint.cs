@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SaeAlign.Core;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Sae;
+
+/// <summary>
+/// The complete state of a training run after a step, as one safetensors file: the model's parameters and
+/// buffers, AdamW's moments, the steps since each latent fired, and (metadata) the step, config, input
+/// scale, data fingerprint and metrics so far. The data order is a function of the seed and the epoch,
+/// so nothing else is needed to continue exactly.
+/// </summary>
+internal sealed class SaeCheckpoint
+{
+    private const string StepKey = "saealign.step", ConfigKey = "saealign.config", ScaleKey = "saealign.input_scale",
+        DataKey = "saealign.data_sha256", DInKey = "saealign.d_in", CurveKey = "saealign.curve", SinceFired = "steps_since_fired";
+
+    private readonly IReadOnlyDictionary<string, SafeTensor> tensors;
+    private readonly string path;
+
+    private SaeCheckpoint(string path, IReadOnlyDictionary<string, SafeTensor> tensors, int step, double inputScale, IReadOnlyList<SaeMetricsPoint> curve)
+    {
+        this.path = path;
+        this.tensors = tensors;
+        Step = step;
+        InputScale = inputScale;
+        Curve = curve;
+    }
+
+    public int Step { get; }
+    public double InputScale { get; }
+    public IReadOnlyList<SaeMetricsPoint> Curve { get; }
+
+    public static void Write(string path, SaeConfig config, int step, double inputScale, string fingerprint, int dIn,
+        SparseAutoencoder model, AdamW optimizer, Tensor sinceFired, IReadOnlyList<SaeMetricsPoint> curve)
+    {
+        using var scope = NewDisposeScope();
+        var named = model.Parameters.Select(p => ($"model.{p.Name}", (Tensor)p.Parameter))
+            .Concat(model.Buffers.Select(b => ($"model.{b.Name}", b.Tensor)))
+            .Concat(optimizer.State)
+            .Append((SinceFired, sinceFired.to_type(ScalarType.Float32)));
+        var entries = named.Select(n => (n.Item1, new SafeTensor(n.Item2.shape, n.Item2.detach().contiguous().data<float>().ToArray()))).ToArray();
+        Safetensors.Write(path, entries, new Dictionary<string, string>
+        {
+            [StepKey] = step.ToString(CultureInfo.InvariantCulture),
+            [ConfigKey] = JsonSerializer.Serialize(config, SaeConfig.Json),
+            [ScaleKey] = inputScale.ToString("R", CultureInfo.InvariantCulture),
+            [DataKey] = fingerprint,
+            [DInKey] = dIn.ToString(CultureInfo.InvariantCulture),
+            [CurveKey] = JsonSerializer.Serialize(curve),
+        });
+    }
+
+    /// <summary>Reads a checkpoint for a run with <paramref name="config"/>; a different config or different data is bad input naming what differs.</summary>
+    public static SaeCheckpoint Read(string path, SaeConfig config, int dIn, string fingerprint)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException($"--resume: no checkpoint at {path}.");
+        var (tensors, metadata) = Safetensors.Read(path);
+        string Meta(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidInputException($"{path}: not a SaeAlign checkpoint (no '{key}').");
+        var saved = JsonNode.Parse(Meta(ConfigKey))!.AsObject();
+        var current = JsonSerializer.SerializeToNode(config, SaeConfig.Json)!.AsObject();
+        var differing = current.Select(kv => kv.Key).Union(saved.Select(kv => kv.Key))
+            .Where(key => !JsonNode.DeepEquals(current[key], saved[key])).ToArray();
+        if (differing.Length > 0)
+            throw new InvalidInputException(
+                $"--resume: the checkpoint {path} was made with a different config ({string.Join(", ", differing.Select(k => $"{k}: {saved[k]?.ToJsonString() ?? "absent"} in the checkpoint, {current[k]?.ToJsonString() ?? "absent"} now"))}).");
+        InvalidInputException.Require(Meta(DInKey) == dIn.ToString(CultureInfo.InvariantCulture) && Meta(DataKey) == fingerprint,
+            $"--resume: the checkpoint {path} was made on different activations (d_in or training rows differ).");
+        var curve = JsonSerializer.Deserialize<SaeMetricsPoint[]>(Meta(CurveKey)) ?? [];
+        return new SaeCheckpoint(path, tensors,
+            int.Parse(Meta(StepKey), CultureInfo.InvariantCulture),
+            double.Parse(Meta(ScaleKey), CultureInfo.InvariantCulture), curve);
+    }
+
+    /// <summary>Copies the saved state into a freshly built model, optimiser and dead-latent counter.</summary>
+    public void Restore(SparseAutoencoder model, AdamW optimizer, Tensor sinceFired)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in model.Parameters) Copy($"model.{name}", parameter);
+        foreach (var (name, buffer) in model.Buffers) Copy($"model.{name}", buffer);
+        foreach (var (name, state) in optimizer.State) Copy(name, state);
+        Copy(SinceFired, sinceFired);
+    }
+
+    private void Copy(string name, Tensor target)
+    {
+        var saved = tensors.TryGetValue(name, out var t) ? t : throw new InvalidInputException($"{path}: the checkpoint has no tensor '{name}'.");
+        InvalidInputException.Require(saved.Shape.SequenceEqual(target.shape),
+            $"{path}: tensor '{name}' has shape [{string.Join(", ", saved.Shape)}], expected [{string.Join(", ", target.shape)}].");
+        target.copy_(tensor(saved.Values).reshape(saved.Shape).to_type(target.dtype));
+    }
+}

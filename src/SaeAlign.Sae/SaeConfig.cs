@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SaeAlign.Core;
+
+namespace SaeAlign.Sae;
+
+/// <summary>
+/// Everything that fixes an SAE training run besides the data. <see cref="For"/> gives each
+/// architecture's defaults (SAELens / sparsify practice; <c>paper-toy</c> exactly as the paper's code).
+/// A checkpoint records its config, and a resume with a different one is refused.
+/// </summary>
+public sealed record SaeConfig
+{
+    public SaeArchitecture Architecture { get; init; } = SaeArchitecture.TopK;
+    /// <summary>Latents; 0 means 8 x d_in.</summary>
+    public int DSae { get; init; }
+    /// <summary>Active latents per row (topk, paper-toy) or per row on average (batchtopk).</summary>
+    public int K { get; init; } = 32;
+    public long Seed { get; init; }
+    public int Batch { get; init; } = 4096;
+    /// <summary>Passes over the training rows.</summary>
+    public int Epochs { get; init; } = 1;
+    /// <summary>The first fraction of rows trains; the rest is held out for the metrics.</summary>
+    public double TrainFraction { get; init; } = 1.0;
+    /// <summary>Shuffle the training rows each epoch (seeded); off = rows in file order.</summary>
+    public bool Shuffle { get; init; } = true;
+    public double LearningRate { get; init; } = 2e-4;
+    public double WeightDecay { get; init; }
+    public int LrWarmupSteps { get; init; }
+    /// <summary>The learning rate falls linearly to 0 over the last this many steps.</summary>
+    public int LrDecaySteps { get; init; }
+    public double L1Coefficient { get; init; } = 1.0;
+    public int L1WarmupSteps { get; init; }
+    public double L0Coefficient { get; init; } = 1.0;
+    public double JumpReluBandwidth { get; init; } = 0.05;
+    public double JumpReluInitThreshold { get; init; } = 0.01;
+    public double AuxKCoefficient { get; init; } = 1.0 / 32;
+    /// <summary>Dead latents that reconstruct the residual; 0 means d_in / 2.</summary>
+    public int AuxK { get; init; }
+    /// <summary>A latent that has not fired for this many steps is dead (for AuxK and the dead fraction).</summary>
+    public int DeadWindow { get; init; } = 50;
+    /// <summary>batchtopk: EMA rate of the inference threshold (the smallest kept activation per batch).</summary>
+    public double ThresholdEmaRate { get; init; } = 0.01;
+    public DecoderBiasInit DecoderBiasInit { get; init; } = DecoderBiasInit.GeometricMedian;
+    /// <summary>Scale inputs so that E||x||² = d_in; folded back into the weights on save.</summary>
+    public bool NormalizeInput { get; init; } = true;
+    /// <summary>Keep decoder rows at unit norm, removing the gradient component parallel to each row.</summary>
+    public bool UnitNormDecoder { get; init; } = true;
+
+    /// <summary>The defaults of <paramref name="architecture"/>.</summary>
+    public static SaeConfig For(SaeArchitecture architecture) => architecture switch
+    {
+        // The paper's train_sae: ToySAE(n_neurons, 64, topk=7), AdamW(lr=1e-3) with torch's default
+        // weight decay 0.01, batch 1024, data in order, one pass over the first 80% of the activations.
+        SaeArchitecture.PaperToy => new SaeConfig
+        {
+            Architecture = architecture, DSae = 64, K = 7, Batch = 1024, TrainFraction = 0.8, Shuffle = false,
+            LearningRate = 1e-3, WeightDecay = 0.01, AuxKCoefficient = 0.1, DecoderBiasInit = DecoderBiasInit.Zeros,
+            NormalizeInput = false, UnitNormDecoder = false,
+        },
+        // Decoder-norm-weighted L1 and the L0 penalty carry the decoder scale in the loss themselves.
+        SaeArchitecture.ReluL1 or SaeArchitecture.JumpRelu => new SaeConfig { Architecture = architecture, UnitNormDecoder = false },
+        _ => new SaeConfig { Architecture = architecture },
+    };
+
+    public int ResolvedDSae(int dIn) => DSae == 0 ? 8 * dIn : DSae;
+    public int ResolvedAuxK(int dIn) => AuxK == 0 ? Math.Max(1, dIn / 2) : AuxK;
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming the CLI option of the first invalid value.</summary>
+    public void Validate(int dIn)
+    {
+        InvalidInputException.Require(dIn >= 1, $"the activations have {dIn} columns; an SAE needs at least one.");
+        InvalidInputException.Require(DSae >= 0, $"--d-sae must be at least 1, got {DSae}.");
+        int dSae = ResolvedDSae(dIn);
+        bool usesK = Architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.PaperToy;
+        if (usesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"--k must be between 1 and d_sae = {dSae}, got {K}.");
+        InvalidInputException.Require(Batch >= 1, $"--batch must be at least 1, got {Batch}.");
+        InvalidInputException.Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}.");
+        InvalidInputException.Require(TrainFraction > 0 && TrainFraction <= 1, $"--train-fraction must be in (0, 1], got {TrainFraction}.");
+        InvalidInputException.Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number, got {LearningRate}.");
+        InvalidInputException.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), $"--weight-decay must be zero or positive, got {WeightDecay}.");
+        InvalidInputException.Require(LrWarmupSteps >= 0, $"--lr-warmup-steps must be zero or positive, got {LrWarmupSteps}.");
+        InvalidInputException.Require(LrDecaySteps >= 0, $"--lr-decay-steps must be zero or positive, got {LrDecaySteps}.");
+        InvalidInputException.Require(L1Coefficient >= 0 && double.IsFinite(L1Coefficient), $"--l1-coefficient must be zero or positive, got {L1Coefficient}.");
+        InvalidInputException.Require(L1WarmupSteps >= 0, $"--l1-warmup-steps must be zero or positive, got {L1WarmupSteps}.");
+        InvalidInputException.Require(L0Coefficient >= 0 && double.IsFinite(L0Coefficient), $"--l0-coefficient must be zero or positive, got {L0Coefficient}.");
+        InvalidInputException.Require(JumpReluBandwidth > 0 && double.IsFinite(JumpReluBandwidth), $"--bandwidth must be positive, got {JumpReluBandwidth}.");
+        InvalidInputException.Require(JumpReluInitThreshold > 0 && double.IsFinite(JumpReluInitThreshold), $"--init-threshold must be positive, got {JumpReluInitThreshold}.");
+        InvalidInputException.Require(AuxKCoefficient >= 0 && double.IsFinite(AuxKCoefficient), $"--aux-coefficient must be zero or positive, got {AuxKCoefficient}.");
+        InvalidInputException.Require(AuxK >= 0 && AuxK <= dSae, $"--aux-k must be between 1 and d_sae = {dSae} (0: d_in / 2), got {AuxK}.");
+        InvalidInputException.Require(DeadWindow >= 1, $"--dead-window must be at least 1, got {DeadWindow}.");
+        InvalidInputException.Require(ThresholdEmaRate > 0 && ThresholdEmaRate <= 1, $"--threshold-ema must be in (0, 1], got {ThresholdEmaRate}.");
+    }
+
+    /// <summary>camelCase names and kebab-case enum values, as in the toy configs.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+    };
+
+    /// <summary><see cref="Json"/> on one line, for file metadata.</summary>
+    public static JsonSerializerOptions CompactJson { get; } = new(Json) { WriteIndented = false };
+}

@@ -1,0 +1,151 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SaeAlign.Core;
+using SaeAlign.Data;
+
+namespace SaeAlign.Sae;
+
+/// <summary>
+/// SAELens v6 folders: <c>cfg.json</c> + <c>sae_weights.safetensors</c> with W_enc [d_in, d_sae],
+/// W_dec [d_sae, d_in], b_enc, b_dec and, for JumpReLU, threshold. relu-l1 is SAELens "standard";
+/// topk and paper-toy are "topk" (paper-toy with apply_b_dec_to_input = false); jumprelu and batchtopk are
+/// "jumprelu" (SAELens saves BatchTopK for inference that way). metadata.saealign_architecture records the
+/// SaeAlign architecture so a round trip gives it back.
+/// </summary>
+public static class SaeLensFolder
+{
+    public const string ConfigFile = "cfg.json";
+    public const string WeightsFile = "sae_weights.safetensors";
+    private const string ArchitectureKey = "saealign_architecture";
+
+    public static void Write(string folder, SaeDictionary dictionary)
+    {
+        Directory.CreateDirectory(folder);
+        var tensors = new List<(string, SafeTensor)>
+        {
+            ("W_enc", new SafeTensor([dictionary.DIn, dictionary.DSae], dictionary.WEnc)),
+            ("W_dec", new SafeTensor([dictionary.DSae, dictionary.DIn], dictionary.WDec)),
+            ("b_enc", new SafeTensor([dictionary.DSae], dictionary.BEnc)),
+            ("b_dec", new SafeTensor([dictionary.DIn], dictionary.BDec)),
+        };
+        if (dictionary.HasThreshold) tensors.Add(("threshold", new SafeTensor([dictionary.DSae], dictionary.Threshold!)));
+        Safetensors.Write(Path.Combine(folder, WeightsFile), tensors);
+
+        string architecture = dictionary.Architecture switch
+        {
+            SaeArchitecture.ReluL1 => "standard",
+            SaeArchitecture.TopK or SaeArchitecture.PaperToy => "topk",
+            _ => "jumprelu",
+        };
+        var config = new JsonObject
+        {
+            ["architecture"] = architecture,
+            ["d_in"] = dictionary.DIn,
+            ["d_sae"] = dictionary.DSae,
+            ["dtype"] = "float32",
+            ["device"] = "cpu",
+            ["apply_b_dec_to_input"] = dictionary.SubtractsDecoderBias,
+            ["normalize_activations"] = "none",
+            ["reshape_activations"] = "none",
+        };
+        if (architecture == "topk")
+        {
+            config["k"] = dictionary.K;
+            config["rescale_acts_by_decoder_norm"] = false;
+        }
+        var metadata = new JsonObject { [ArchitectureKey] = dictionary.Architecture.Name() };
+        if (dictionary.Architecture == SaeArchitecture.BatchTopK) metadata["saealign_k"] = dictionary.K;
+        config["metadata"] = metadata;
+        AtomicFile.WriteAllText(Path.Combine(folder, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Reads a SAELens folder; matrices stored the other way round (by their shapes) are transposed.</summary>
+    public static SaeDictionary Read(string folder)
+    {
+        string configPath = Path.Combine(folder, ConfigFile);
+        if (!File.Exists(configPath)) throw new InvalidInputException($"{folder}: no {ConfigFile}; not a SAELens folder.");
+        JsonObject config;
+        try
+        {
+            config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
+                ?? throw new InvalidInputException($"{configPath}: malformed cfg.json: not a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"{configPath}: malformed cfg.json ({e.Message}).", e);
+        }
+        int dIn = Int(config, "d_in", configPath), dSae = Int(config, "d_sae", configPath);
+        string architecture = Text(config, "architecture", configPath) ?? "standard";
+        string normalisation = Text(config, "normalize_activations", configPath) ?? "none";
+        InvalidInputException.Require(normalisation == "none",
+            $"{configPath}: normalize_activations is '{normalisation}'; fold the scaling into the weights first (SAELens fold_activation_norm_scaling_factor).");
+        bool subtract = config["apply_b_dec_to_input"] is not JsonValue v || (v.TryGetValue<bool>(out var b) ? b
+            : throw new InvalidInputException($"{configPath}: malformed cfg.json: apply_b_dec_to_input is not a boolean."));
+        string? own = (config["metadata"] as JsonObject)?[ArchitectureKey] is JsonValue a && a.TryGetValue<string>(out var s) ? s : null;
+        var kind = architecture switch
+        {
+            "standard" => SaeArchitecture.ReluL1,
+            "topk" => own == "paper-toy" && !subtract ? SaeArchitecture.PaperToy : SaeArchitecture.TopK,
+            "jumprelu" => own == "batchtopk" ? SaeArchitecture.BatchTopK : SaeArchitecture.JumpRelu,
+            "batchtopk" => SaeArchitecture.BatchTopK,
+            _ => throw new InvalidInputException(
+                $"{configPath}: architecture '{architecture}' is not supported; SaeAlign reads standard, topk, jumprelu and batchtopk."),
+        };
+        int k = kind switch
+        {
+            SaeArchitecture.TopK or SaeArchitecture.PaperToy => Int(config, "k", configPath),
+            SaeArchitecture.BatchTopK => config["k"] is not null ? Int(config, "k", configPath)
+                : (config["metadata"] as JsonObject)?["saealign_k"] is not null ? Int((JsonObject)config["metadata"]!, "saealign_k", configPath) : 1,
+            _ => 0,
+        };
+
+        string weightsPath = Path.Combine(folder, WeightsFile);
+        var (tensors, _) = Safetensors.Read(weightsPath);
+        SafeTensor Get(string name) => tensors.TryGetValue(name, out var t) ? t
+            : throw new InvalidInputException($"{weightsPath}: no tensor '{name}'.");
+        var wEnc = Oriented(Get("W_enc"), dIn, dSae, "W_enc", weightsPath);
+        var wDec = Oriented(Get("W_dec"), dSae, dIn, "W_dec", weightsPath);
+        var bEnc = Get("b_enc").Values;
+        var bDec = Get("b_dec").Values;
+        float[]? threshold = kind is SaeArchitecture.JumpRelu or SaeArchitecture.BatchTopK ? Get("threshold").Values : null;
+        if (!subtract && kind != SaeArchitecture.PaperToy && bEnc.Length == dSae && bDec.Length == dIn)
+            bEnc = FoldDecoderBias(wEnc, bEnc, bDec, dIn, dSae);
+        var dictionary = new SaeDictionary(kind, dIn, dSae, k, wEnc, wDec, bEnc, bDec, threshold, null, new Dictionary<string, string>());
+        dictionary.Validate(weightsPath);
+        return dictionary;
+    }
+
+    /// <summary>x W + b_enc = (x - b_dec) W + (b_enc + b_dec W): an SAE that does not centre its input becomes one that does.</summary>
+    private static float[] FoldDecoderBias(float[] wEnc, float[] bEnc, float[] bDec, int dIn, int dSae)
+    {
+        var folded = new double[dSae];
+        for (int i = 0; i < dSae; i++) folded[i] = bEnc[i];
+        for (int j = 0; j < dIn; j++)
+            for (int i = 0; i < dSae; i++) folded[i] += (double)bDec[j] * wEnc[(long)j * dSae + i];
+        return Array.ConvertAll(folded, v => (float)v);
+    }
+
+    /// <summary>The values as row-major [rows, columns]; a tensor stored as [columns, rows] is transposed.</summary>
+    private static float[] Oriented(SafeTensor tensor, int rows, int columns, string name, string path)
+    {
+        if (tensor.Shape is [var r, var c] && r == rows && c == columns) return tensor.Values;
+        if (tensor.Shape is [var r2, var c2] && r2 == columns && c2 == rows)
+        {
+            var transposed = new float[tensor.Values.Length];
+            for (int i = 0; i < columns; i++)
+                for (int j = 0; j < rows; j++) transposed[(long)j * columns + i] = tensor.Values[(long)i * rows + j];
+            return transposed;
+        }
+        throw new InvalidInputException($"{path}: '{name}' has shape [{string.Join(", ", tensor.Shape)}]; cfg.json's d_in and d_sae need [{rows}, {columns}].");
+    }
+
+    private static int Int(JsonObject config, string key, string path) =>
+        config[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i
+        : config[key] is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) && x is >= 0 and <= int.MaxValue ? (int)x
+        : throw new InvalidInputException($"{path}: malformed cfg.json: '{key}' is missing or not an integer.");
+
+    private static string? Text(JsonObject config, string key, string path) =>
+        config[key] is null ? null
+        : config[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s
+        : throw new InvalidInputException($"{path}: malformed cfg.json: '{key}' is not a string.");
+}

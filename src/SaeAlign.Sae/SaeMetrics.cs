@@ -1,0 +1,94 @@
+using SaeAlign.Core;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Sae;
+
+/// <summary>Dictionary quality on held-out rows, and (for toy models, where the truth is known) feature recovery.</summary>
+public static class SaeMetrics
+{
+    private const int ChunkRows = 8192;
+
+    /// <summary>MSE, FVU, L0, dead fraction and per-latent density of <paramref name="dictionary"/> on rows [start, start + rows).</summary>
+    public static SaeEvaluation Evaluate(SaeDictionary dictionary, ActivationSet data, int start, int rows, CancellationToken cancellationToken = default)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var model = dictionary.ToModel();
+        var all = tensor(data.Values.AsSpan(start * data.Columns, rows * data.Columns).ToArray()).reshape(rows, data.Columns);
+        var mean = all.mean([0], keepdim: true);
+        double error = 0, variance = 0, active = 0;
+        var fired = zeros(dictionary.DSae, dtype: ScalarType.Float64);
+        for (int first = 0; first < rows; first += ChunkRows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var chunkScope = NewDisposeScope();
+            var x = all.narrow(0, first, Math.Min(ChunkRows, rows - first));
+            var codes = model.Encode(x);
+            var output = model.Decode(codes);
+            error += (output - x).square().sum().to_type(ScalarType.Float64).item<double>();
+            variance += (x - mean).square().sum().to_type(ScalarType.Float64).item<double>();
+            var on = (codes > 0).to_type(ScalarType.Float64);
+            active += on.sum().item<double>();
+            fired.add_(on.sum(dim: 0));
+        }
+        var density = (fired / rows).to_type(ScalarType.Float32).data<float>().ToArray();
+        return new SaeEvaluation(
+            rows, error / rows, variance > 0 ? error / variance : double.NaN, active / rows,
+            density.Count(d => d == 0) / (double)density.Length, density);
+    }
+
+    /// <summary>Inference codes of every row, [rows, d_sae], for the sparse activation file.</summary>
+    public static ActivationSet Encode(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default)
+    {
+        InvalidInputException.Require(data.Columns == dictionary.DIn,
+            $"the activations have {data.Columns} columns but the SAE's d_in is {dictionary.DIn}.");
+        using var model = dictionary.ToModel();
+        var codes = new float[(long)data.Rows * dictionary.DSae];
+        for (int first = 0; first < data.Rows; first += ChunkRows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            int rows = Math.Min(ChunkRows, data.Rows - first);
+            var x = tensor(data.Values.AsSpan(first * data.Columns, rows * data.Columns).ToArray()).reshape(rows, data.Columns);
+            model.Encode(x).contiguous().data<float>().CopyTo(codes, first * dictionary.DSae);
+        }
+        var names = Enumerable.Range(0, dictionary.DSae).Select(i => $"l{i:D5}").ToArray();
+        return new ActivationSet(codes, data.Rows, dictionary.DSae, data.Stimuli, names);
+    }
+
+    /// <summary>
+    /// Toy models: for each true feature direction (rows of <paramref name="features"/>, [n, d_in]) the largest
+    /// cosine similarity with any decoder row; returns the mean and how many exceed <paramref name="threshold"/>.
+    /// </summary>
+    public static (double MeanMaxCosine, int Recovered) FeatureRecovery(float[] features, int n, SaeDictionary dictionary, double threshold = 0.9)
+    {
+        InvalidInputException.Require(features.Length == n * dictionary.DIn,
+            $"the true features have {features.Length / Math.Max(n, 1)} dimensions but the SAE's d_in is {dictionary.DIn}.");
+        using var scope = NewDisposeScope();
+        var truth = nn.functional.normalize(tensor(features).reshape(n, dictionary.DIn), dim: 1);
+        var decoder = nn.functional.normalize(tensor(dictionary.WDec).reshape(dictionary.DSae, dictionary.DIn), dim: 1);
+        var best = matmul(truth, decoder.t()).max(1).values.data<float>().ToArray();
+        return (best.Average(v => (double)v), best.Count(v => v > threshold));
+    }
+
+    /// <summary>
+    /// Mean over the columns of <paramref name="truth"/> of the best Pearson correlation (over rows) with any
+    /// column of <paramref name="units"/>: how well some unit tracks each ground-truth feature. Constant
+    /// columns correlate 0.
+    /// </summary>
+    public static double MeanBestCorrelation(ActivationSet truth, ActivationSet units)
+    {
+        InvalidInputException.Require(truth.Rows == units.Rows, $"{truth.Rows} ground-truth rows but {units.Rows} unit rows.");
+        using var scope = NewDisposeScope();
+        static Tensor Standardise(ActivationSet set)
+        {
+            var t = tensor(set.Values).reshape(set.Rows, set.Columns).to_type(ScalarType.Float64);
+            var centred = t - t.mean([0], keepdim: true);
+            var norm = centred.norm(0, keepdim: true);
+            return where(norm > 0, centred / norm.clamp_min(1e-300), zeros_like(centred));
+        }
+        var correlation = matmul(Standardise(truth).t(), Standardise(units));
+        return correlation.max(1).values.mean().item<double>();
+    }
+}

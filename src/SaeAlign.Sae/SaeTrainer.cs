@@ -1,0 +1,157 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using SaeAlign.Core;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Sae;
+
+/// <summary>
+/// Trains one SAE on an activation set (sparsify-style loop): rows [0, TrainFraction·N) train, in file
+/// order or shuffled per epoch from the seed; inputs are scaled so that E||x||² = d_in; AdamW with linear
+/// warm-up and decay; dead latents are tracked over a window of steps for AuxK and the dead fraction.
+/// Every step checks the loss for NaN. Checkpoints hold the complete state, so a resumed run ends with
+/// the same weights as an uninterrupted one.
+/// </summary>
+public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = null)
+{
+    private readonly SaeTrainingOptions options = options ?? new SaeTrainingOptions();
+
+    public SaeTrainingResult Train(ActivationSet data, IProgress<SaeTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        int dIn = data.Columns;
+        config.Validate(dIn);
+        InvalidInputException.Require(data.Rows >= 1, "the activation file has no rows.");
+        int trainRows = Math.Max(1, (int)(data.Rows * config.TrainFraction));
+        int stepsPerEpoch = (trainRows + config.Batch - 1) / config.Batch;
+        int steps = stepsPerEpoch * config.Epochs;
+        int dSae = config.ResolvedDSae(dIn);
+
+        using var outer = NewDisposeScope();
+        var raw = tensor(data.Values.AsSpan(0, trainRows * dIn).ToArray()).reshape(trainRows, dIn);
+        string fingerprint = Fingerprint(data, trainRows);
+        var checkpoint = options.Resume ? SaeCheckpoint.Read(RequireCheckpointPath(), config, dIn, fingerprint) : null;
+        double scale = checkpoint?.InputScale ?? (config.NormalizeInput ? InputScale(raw) : 1.0);
+        var x = raw * scale;
+
+        using var model = SaeModels.Create(config, dIn, DecoderBiasInit(x));
+        if (model is TopKSae topK && options.SparseDecoder is { } sparse) topK.SparseDecoder = sparse(topK.WDec);
+        using var optimizer = new AdamW(model.Parameters, config.WeightDecay);
+        var sinceFired = zeros(dSae, dtype: ScalarType.Int64).DetachFromDisposeScope();
+        var curve = new List<SaeMetricsPoint>();
+        int start = 0;
+        if (checkpoint is not null)
+        {
+            checkpoint.Restore(model, optimizer, sinceFired);
+            curve.AddRange(checkpoint.Curve);
+            start = checkpoint.Step;
+        }
+
+        int reportEvery = Math.Max(1, steps / 200);
+        Tensor? order = null;
+        for (int step = start; step < steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            int epoch = step / stepsPerEpoch, first = step % stepsPerEpoch * config.Batch;
+            if (config.Shuffle && (order is null || first == 0 || step == start))
+            {
+                order?.Dispose();
+                using var generator = new Generator((ulong)Seeds.Derive(config.Seed, $"sae-epoch-{epoch}"));
+                order = randperm(trainRows, generator: generator).DetachFromDisposeScope();
+            }
+            int rows = Math.Min(config.Batch, trainRows - first);
+            var batch = order is null ? x.narrow(0, first, rows) : x.index_select(0, order.narrow(0, first, rows));
+
+            var dead = sinceFired >= config.DeadWindow;
+            var result = model.Forward(batch, dead, step);
+            optimizer.ZeroGrad();
+            result.Loss.backward();
+            if (config.UnitNormDecoder) model.RemoveParallelDecoderGradient();
+            optimizer.Step(step + 1, LearningRate(step, steps));
+            if (config.UnitNormDecoder) model.NormalizeDecoderRows();
+
+            float loss = result.Loss.item<float>();
+            if (!float.IsFinite(loss))
+                throw new TrainingDivergedException(
+                    $"SAE training diverged: the loss is {loss} at step {step + 1} of {steps}. Try a smaller --lr.");
+            var fired = (result.Codes > 0).any(0);
+            var updated = where(fired, zeros_like(sinceFired), sinceFired + 1).DetachFromDisposeScope();
+            sinceFired.Dispose();
+            sinceFired = updated;
+            if ((step + 1) % reportEvery == 0 || step + 1 == steps)
+            {
+                var point = Metrics(step + 1, loss, batch, result, sinceFired >= config.DeadWindow, scale);
+                curve.Add(point);
+                progress?.Report(new SaeTrainingProgress(step + 1, steps, loss, point.L0, point.DeadFraction));
+            }
+            if (options.CheckpointPath is not null && options.CheckpointEvery > 0 && (step + 1) % options.CheckpointEvery == 0 && step + 1 < steps)
+                SaeCheckpoint.Write(options.CheckpointPath, config, step + 1, scale, fingerprint, dIn, model, optimizer, sinceFired, curve);
+        }
+        order?.Dispose();
+        sinceFired.Dispose();
+
+        var trained = SaeDictionary.FromModel(model, scale, null);
+        bool heldOut = trainRows < data.Rows;
+        var evaluation = SaeMetrics.Evaluate(trained, data, heldOut ? trainRows : 0, heldOut ? data.Rows - trainRows : trainRows, cancellationToken);
+        var dictionary = trained with
+        {
+            Density = evaluation.Density,
+            Metadata = new Dictionary<string, string>
+            {
+                ["saealign.input_scale"] = scale.ToString("R", CultureInfo.InvariantCulture),
+                ["saealign.config"] = JsonSerializer.Serialize(config, SaeConfig.CompactJson),
+            },
+        };
+        return new SaeTrainingResult(dictionary, curve, evaluation, steps, trainRows, scale, start);
+    }
+
+    private string RequireCheckpointPath() =>
+        options.CheckpointPath ?? throw new InvalidOperationException("Resume needs a checkpoint path.");
+
+    /// <summary>Linear warm-up from 0, constant, then linear decay to 0 over the last LrDecaySteps steps.</summary>
+    private double LearningRate(int step, int steps)
+    {
+        double lr = config.LearningRate;
+        if (config.LrWarmupSteps > 0 && step < config.LrWarmupSteps) lr *= (step + 1.0) / config.LrWarmupSteps;
+        int decayStart = steps - config.LrDecaySteps;
+        if (config.LrDecaySteps > 0 && step >= decayStart) lr *= (steps - step) / (double)config.LrDecaySteps;
+        return lr;
+    }
+
+    /// <summary>sqrt(d_in / E||x||²) over the training rows, so the scaled rows have E||x||² = d_in.</summary>
+    private static double InputScale(Tensor x)
+    {
+        double meanSquaredNorm = x.square().sum(1).mean().item<float>();
+        return meanSquaredNorm > 0 ? Math.Sqrt(x.shape[1] / meanSquaredNorm) : 1.0;
+    }
+
+    private Tensor DecoderBiasInit(Tensor x) => config.DecoderBiasInit switch
+    {
+        Sae.DecoderBiasInit.Zeros => zeros(x.shape[1]),
+        Sae.DecoderBiasInit.Mean => x.mean([0]),
+        _ => GeometricMedian.Of(x.narrow(0, 0, Math.Min(x.shape[0], GeometricMedian.MaxRows))),
+    };
+
+    private static SaeMetricsPoint Metrics(int step, float loss, Tensor batch, SaeStep result, Tensor dead, double scale)
+    {
+        using var noGrad = no_grad();
+        var error = (result.Output.detach() - batch).square().sum(-1);
+        var variance = (batch - batch.mean([0], keepdim: true)).square().sum(-1);
+        double totalVariance = variance.sum().item<float>();
+        return new SaeMetricsPoint(
+            step,
+            loss,
+            (float)(error.mean().item<float>() / (scale * scale)),
+            totalVariance > 0 ? (float)(error.sum().item<float>() / totalVariance) : float.NaN,
+            (result.Codes > 0).sum(-1).to_type(ScalarType.Float32).mean().item<float>(),
+            dead.to_type(ScalarType.Float32).mean().item<float>());
+    }
+
+    /// <summary>SHA-256 of the training rows, so a resume on different data is refused.</summary>
+    private static string Fingerprint(ActivationSet data, int trainRows)
+    {
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.Values.AsSpan(0, trainRows * data.Columns));
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+}

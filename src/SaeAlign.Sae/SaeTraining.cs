@@ -1,0 +1,34 @@
+namespace SaeAlign.Sae;
+
+/// <summary>Checkpoints and fast paths of a training run; none of them changes the result.</summary>
+public sealed record SaeTrainingOptions
+{
+    /// <summary>Where the checkpoint file is written (atomically, replacing the previous one); null: no checkpoints.</summary>
+    public string? CheckpointPath { get; init; }
+    /// <summary>Steps between checkpoints (0: none).</summary>
+    public int CheckpointEvery { get; init; }
+    /// <summary>Continue from <see cref="CheckpointPath"/>; its config and data must be this run's.</summary>
+    public bool Resume { get; init; }
+    /// <summary>topk only: builds, for the model's W_dec, a decoder of the k active latents that replaces the dense product.</summary>
+    public Func<TorchSharp.Modules.Parameter, SparseDecoder>? SparseDecoder { get; init; }
+}
+
+/// <summary>Training metrics at one step, on that step's batch, in the units of the activations on disk.</summary>
+public sealed record SaeMetricsPoint(int Step, float Loss, float Mse, float Fvu, float L0, float DeadFraction);
+
+public sealed record SaeTrainingProgress(int Step, int Steps, float Loss, float L0, float DeadFraction);
+
+/// <summary>
+/// Quality of a dictionary on a set of rows: MSE (mean over rows of ||x - x̂||²), fraction of variance
+/// unexplained, mean L0, the fraction of latents that never fire, and each latent's firing density.
+/// </summary>
+public sealed record SaeEvaluation(int Rows, double Mse, double Fvu, double L0, double DeadFraction, float[] Density);
+
+public sealed record SaeTrainingResult(
+    SaeDictionary Dictionary,
+    IReadOnlyList<SaeMetricsPoint> Curve,
+    SaeEvaluation Evaluation,
+    int Steps,
+    int TrainRows,
+    double InputScale,
+    int ResumedFromStep);

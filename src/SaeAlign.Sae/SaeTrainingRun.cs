@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SaeAlign.Core;
+using SaeAlign.Data;
+
+namespace SaeAlign.Sae;
+
+/// <summary>What a finished <see cref="SaeTrainingRun"/> wrote and measured.</summary>
+public sealed record SaeRunResult(string Folder, SaeConfig Config, SaeTrainingResult Training, (double MeanMaxCosine, int Recovered)? Recovery, IReadOnlyList<string> Files);
+
+/// <summary>
+/// <c>saealign sae train</c> end to end: read the activations (NaN/Inf is an error naming row and column),
+/// train, and write a run folder with the dictionary as Parquet and as a SAELens folder, the metrics curve,
+/// the latent densities and a summary. Checkpoints go next to the output (<c>DIR.checkpoint.safetensors</c>)
+/// so they survive a killed run, and are deleted once the folder is complete.
+/// </summary>
+public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
+{
+    public const string Kind = "sae-train";
+    public const string DictionaryFile = "dictionary.parquet";
+    public const string SaeLensSubfolder = "saelens";
+
+    public static string CheckpointPathFor(string outputFolder) =>
+        Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder)) + ".checkpoint.safetensors";
+
+    /// <summary><paramref name="trueFeatures"/>: toy-model feature directions [n, d_in] for the recovery metrics, or null.</summary>
+    public SaeRunResult Run(string activationsPath, string outputFolder, bool force, ModelWeights? trueFeatures = null,
+        IProgress<SaeTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var data = ActivationFile.Read(activationsPath, cancellationToken);
+        config.Validate(data.Columns);
+        if (trueFeatures is not null)
+            InvalidInputException.Require(trueFeatures.Neurons == data.Columns,
+                $"--true-features: the toy model has {trueFeatures.Neurons} neurons but {activationsPath} has {data.Columns} columns.");
+        var timings = new Dictionary<string, double> { ["read"] = clock.Elapsed.TotalSeconds };
+        using var run = RunFolder.Create(outputFolder, force);
+
+        clock.Restart();
+        string checkpoint = CheckpointPathFor(outputFolder);
+        var training = new SaeTrainer(config, options with { CheckpointPath = checkpoint }).Train(data, progress, cancellationToken);
+        timings["train"] = clock.Elapsed.TotalSeconds;
+
+        clock.Restart();
+        var recovery = trueFeatures is null ? ((double, int)?)null : SaeMetrics.FeatureRecovery(trueFeatures.W, trueFeatures.Features, training.Dictionary);
+        var files = new List<string>();
+        void Write(string name, Action<string> write)
+        {
+            write(run.PathFor(name));
+            files.Add(name);
+        }
+        Write(DictionaryFile, path => DictionaryParquet.Write(path, training.Dictionary));
+        SaeLensFolder.Write(Path.GetDirectoryName(run.PathFor($"{SaeLensSubfolder}/{SaeLensFolder.ConfigFile}"))!, training.Dictionary);
+        files.Add($"{SaeLensSubfolder}/{SaeLensFolder.ConfigFile}");
+        files.Add($"{SaeLensSubfolder}/{SaeLensFolder.WeightsFile}");
+        var curve = training.Curve;
+        Write("metrics.parquet", path => TableParquet.Write(path,
+        [
+            TableColumn.Int32("step", curve.Select(p => p.Step).ToArray()),
+            TableColumn.Float32("loss", curve.Select(p => p.Loss).ToArray()),
+            TableColumn.Float32("mse", curve.Select(p => p.Mse).ToArray()),
+            TableColumn.Float32("fvu", curve.Select(p => p.Fvu).ToArray()),
+            TableColumn.Float32("l0", curve.Select(p => p.L0).ToArray()),
+            TableColumn.Float32("dead_fraction", curve.Select(p => p.DeadFraction).ToArray()),
+        ]));
+        var density = training.Evaluation.Density;
+        Write("density.parquet", path => TableParquet.Write(path,
+        [
+            TableColumn.Int32("latent", Enumerable.Range(0, density.Length).ToArray()),
+            TableColumn.Float32("density", density),
+        ]));
+        Write("summary.json", path => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(Summary(training, recovery, activationsPath), SaeConfig.Json)));
+        timings["write"] = clock.Elapsed.TotalSeconds;
+        run.Commit(new RunManifest(Kind, JsonSerializer.SerializeToNode(config, SaeConfig.Json), [config.Seed], SoftwareVersions.Current, timings));
+        files.Add(RunFolder.ManifestFileName);
+        File.Delete(checkpoint);
+        return new SaeRunResult(run.FinalPath, config, training, recovery, files);
+    }
+
+    /// <summary>Ten log10 bins of latent density from 1e-6 to 1, plus the never-firing latents (SAELens' density histogram).</summary>
+    public static IReadOnlyList<(string Bin, int Latents)> DensityHistogram(float[] density)
+    {
+        var bins = new List<(string, int)> { ("dead", density.Count(d => d == 0)) };
+        for (int e = -6; e < 0; e++)
+        {
+            double low = Math.Pow(10, e), high = Math.Pow(10, e + 1);
+            bins.Add(($"[1e{e}, 1e{e + 1})", density.Count(d => d > 0 && (e == -6 ? d < high : d >= low && d < high))));
+        }
+        bins.Add(("1", density.Count(d => d >= 1)));
+        return bins;
+    }
+
+    private static object Summary(SaeTrainingResult training, (double MeanMaxCosine, int Recovered)? recovery, string activations) => new
+    {
+        activations = Path.GetFileName(activations),
+        steps = training.Steps,
+        trainRows = training.TrainRows,
+        evaluationRows = training.Evaluation.Rows,
+        inputScale = training.InputScale,
+        mse = training.Evaluation.Mse,
+        fvu = training.Evaluation.Fvu,
+        l0 = training.Evaluation.L0,
+        deadFraction = training.Evaluation.DeadFraction,
+        densityHistogram = DensityHistogram(training.Evaluation.Density).Select(b => new { bin = b.Bin, latents = b.Latents }),
+        meanMaxCosine = recovery?.MeanMaxCosine,
+        featuresRecovered = recovery?.Recovered,
+    };
+}

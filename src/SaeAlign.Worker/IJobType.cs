@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+
+namespace SaeAlign.Worker;
+
+/// <summary>
+/// One kind of job (<c>train-toy</c>, ...): how its spec is checked and how it runs. Implement it by
+/// deriving from <see cref="JobType{TSpec}"/> and listing the class in <see cref="JobTypes.All"/>.
+/// </summary>
+public interface IJobType
+{
+    /// <summary>The spec's <c>type</c> value.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Validates the spec's fields (everything but <c>type</c> and <c>sweep</c>) against the data root and
+    /// returns the normalised job. Throws <see cref="SaeAlign.Core.InvalidInputException"/> naming the field.
+    /// </summary>
+    JobPlan Plan(JsonObject fields, DataRoot root);
+
+    /// <summary>
+    /// Runs a planned job: writes its run folder at <see cref="JobRun.OutputFolder"/> atomically
+    /// (<see cref="SaeAlign.Data.RunFolder"/>), so that a run folder under that name is always complete.
+    /// </summary>
+    Task RunAsync(JobPlan plan, JobRun run, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A validated job: its type, its normalised spec (defaults filled in, paths relative to the data root),
+/// the hash of that spec without <c>out</c>, and its output folder (<c>out/HASH</c>, relative to the root).
+/// </summary>
+public sealed record JobPlan(string Type, JsonObject Spec, string ConfigHash, string Output)
+{
+    /// <summary>What job lists show: the type and the output folder.</summary>
+    public string Title => $"{Type} {Output}";
+}
+
+/// <summary>What a running job gets: where to write, the data root, its log (also copied into the run folder) and its torch threads.</summary>
+public sealed record JobRun(string OutputFolder, DataRoot Root, ILogger Log, int TorchThreads);

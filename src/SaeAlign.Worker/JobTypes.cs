@@ -1,0 +1,29 @@
+using SaeAlign.Core;
+
+namespace SaeAlign.Worker;
+
+/// <summary>The job types a worker knows, by name.</summary>
+public sealed class JobTypeRegistry
+{
+    private readonly IReadOnlyDictionary<string, IJobType> types;
+
+    public JobTypeRegistry(IEnumerable<IJobType> types)
+    {
+        this.types = types.ToDictionary(t => t.Name, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyCollection<string> Names => types.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The type called <paramref name="name"/>; an unknown name is bad input that lists the known ones.</summary>
+    public IJobType Get(string name) => types.TryGetValue(name, out var type)
+        ? type
+        : throw new InvalidInputException($"type: unknown job type '{name}'. Known types: {string.Join(", ", Names)}.");
+}
+
+/// <summary>The one place job types are registered: add a new type's class to <see cref="All"/>.</summary>
+public static class JobTypes
+{
+    public static JobTypeRegistry All() => new([
+        new TrainToyJob(),
+    ]);
+}

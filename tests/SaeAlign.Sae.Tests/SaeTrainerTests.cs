@@ -1,0 +1,135 @@
+using SaeAlign.Core;
+
+namespace SaeAlign.Sae.Tests;
+
+public class SaeTrainerTests
+{
+    private static ActivationSet hidden = null!;
+
+    [OneTimeSetUp]
+    public void MakeData() => hidden = Samples.Toy(neurons: 16, toySteps: 400, rows: 8192).Evaluation.Hidden[0];
+
+    private static SaeConfig Small(SaeArchitecture architecture) =>
+        SaeConfig.For(architecture) with { DSae = 48, K = 6, Batch = 512, Epochs = 4, LearningRate = 3e-3, Seed = 3 };
+
+    [TestCase(SaeArchitecture.ReluL1)]
+    [TestCase(SaeArchitecture.TopK)]
+    [TestCase(SaeArchitecture.BatchTopK)]
+    [TestCase(SaeArchitecture.JumpRelu)]
+    [TestCase(SaeArchitecture.PaperToy)]
+    public void EveryArchitectureLearnsASparseReconstruction(SaeArchitecture architecture)
+    {
+        // JumpReLU's threshold moves by about lr per step; a short run needs a start near the activations' scale.
+        var config = architecture == SaeArchitecture.JumpRelu
+            ? Small(architecture) with { JumpReluInitThreshold = 0.2, JumpReluBandwidth = 0.1, L0Coefficient = 0.3, LearningRate = 1e-2 }
+            : Small(architecture);
+        var result = new SaeTrainer(config).Train(hidden);
+        TestContext.Out.WriteLine($"{architecture}: FVU {result.Evaluation.Fvu:0.000}, L0 {result.Evaluation.L0:0.00}, dead {result.Evaluation.DeadFraction:0.00}, first loss {result.Curve[0].Loss}, last {result.Curve[^1].Loss}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Evaluation.Fvu, Is.LessThan(0.7));
+            Assert.That(result.Evaluation.L0, Is.LessThan(24));
+            Assert.That(result.Curve[^1].Loss, Is.LessThan(result.Curve[0].Loss));
+            Assert.That(result.Dictionary.Density, Has.Length.EqualTo(48));
+        });
+        if (architecture is SaeArchitecture.TopK or SaeArchitecture.PaperToy)
+            Assert.That(result.Evaluation.L0, Is.LessThanOrEqualTo(6.0 + 1e-9));
+    }
+
+    [Test]
+    public void SameSeedGivesIdenticalWeights()
+    {
+        var a = new SaeTrainer(Small(SaeArchitecture.TopK)).Train(hidden).Dictionary;
+        var b = new SaeTrainer(Small(SaeArchitecture.TopK)).Train(hidden).Dictionary;
+        var c = new SaeTrainer(Small(SaeArchitecture.TopK) with { Seed = 4 }).Train(hidden).Dictionary;
+        Assert.That(a.WDec, Is.EqualTo(b.WDec));
+        Assert.That(a.WDec, Is.Not.EqualTo(c.WDec));
+    }
+
+    [Test]
+    public void UnitNormDecoderKeepsRowsAtUnitNorm()
+    {
+        var dictionary = new SaeTrainer(Small(SaeArchitecture.TopK) with { NormalizeInput = false }).Train(hidden).Dictionary;
+        for (int i = 0; i < dictionary.DSae; i++)
+        {
+            double norm = Math.Sqrt(dictionary.WDec.AsSpan(i * dictionary.DIn, dictionary.DIn).ToArray().Sum(v => (double)v * v));
+            Assert.That(norm, Is.EqualTo(1.0).Within(1e-4), $"row {i}");
+        }
+    }
+
+    [Test]
+    public void InputScalingIsFoldedIntoTheWeights()
+    {
+        // Training on 10x the activations with normalisation gives codes for the 10x data equal to the codes of the original.
+        var scaled = new ActivationSet(hidden.Values.Select(v => v * 10).ToArray(), hidden.Rows, hidden.Columns);
+        var plain = new SaeTrainer(Small(SaeArchitecture.TopK)).Train(hidden);
+        var big = new SaeTrainer(Small(SaeArchitecture.TopK)).Train(scaled);
+        Assert.That(big.InputScale * 10, Is.EqualTo(plain.InputScale).Within(1e-4 * plain.InputScale));
+        Assert.That(big.Evaluation.Fvu, Is.EqualTo(plain.Evaluation.Fvu).Within(1e-3));
+    }
+
+    [Test]
+    public void ResumedRunEqualsUninterruptedRun()
+    {
+        var folder = Samples.TempFolder();
+        var checkpoint = Path.Combine(folder, "checkpoint.safetensors");
+        var config = Small(SaeArchitecture.TopK) with { DeadWindow = 3 };
+        var uninterrupted = new SaeTrainer(config).Train(hidden);
+
+        // Kill the run after step 20 (cancellation stands in for the process dying); the checkpoint of step 20 survives.
+        using var cancel = new CancellationTokenSource();
+        var options = new SaeTrainingOptions { CheckpointPath = checkpoint, CheckpointEvery = 5 };
+        var killed = new Core.ProgressCallback<SaeTrainingProgress>(p => { if (p.Step == 20) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => new SaeTrainer(config, options).Train(hidden, killed, cancel.Token));
+
+        var resumed = new SaeTrainer(config, options with { Resume = true }).Train(hidden);
+        Assert.That(resumed.ResumedFromStep, Is.EqualTo(20));
+        Assert.That(resumed.Dictionary.WDec, Is.EqualTo(uninterrupted.Dictionary.WDec));
+        Assert.That(resumed.Dictionary.WEnc, Is.EqualTo(uninterrupted.Dictionary.WEnc));
+        Assert.That(resumed.Dictionary.BDec, Is.EqualTo(uninterrupted.Dictionary.BDec));
+        Assert.That(resumed.Curve, Is.EqualTo(uninterrupted.Curve));
+    }
+
+    [Test]
+    public void ResumeWithADifferentConfigIsRefusedNamingTheField()
+    {
+        var folder = Samples.TempFolder();
+        var options = new SaeTrainingOptions { CheckpointPath = Path.Combine(folder, "c.safetensors"), CheckpointEvery = 2 };
+        new SaeTrainer(Small(SaeArchitecture.TopK), options).Train(hidden);
+        var error = Assert.Throws<InvalidInputException>(() =>
+            new SaeTrainer(Small(SaeArchitecture.TopK) with { K = 5 }, options with { Resume = true }).Train(hidden));
+        Assert.That(error!.Message, Does.Contain("k: 6 in the checkpoint, 5 now"));
+    }
+
+    [TestCase(0, "--k")]
+    [TestCase(49, "--k")]
+    public void KOutsideOneToDSaeIsBadInput(int k, string option)
+    {
+        var error = Assert.Throws<InvalidInputException>(() => new SaeTrainer(Small(SaeArchitecture.TopK) with { K = k }).Train(hidden));
+        Assert.That(error!.Message, Does.Contain(option));
+    }
+
+    [Test]
+    public void NegativeDSaeIsBadInput()
+    {
+        var error = Assert.Throws<InvalidInputException>(() => new SaeTrainer(Small(SaeArchitecture.ReluL1) with { DSae = -1 }).Train(hidden));
+        Assert.That(error!.Message, Does.Contain("--d-sae"));
+    }
+
+    [Test]
+    public void EncodingActivationsOfTheWrongWidthIsBadInput()
+    {
+        var dictionary = new SaeTrainer(Small(SaeArchitecture.TopK) with { Epochs = 1 }).Train(hidden).Dictionary;
+        var error = Assert.Throws<InvalidInputException>(() => SaeMetrics.Encode(dictionary, Samples.Random(10, 7, 0)));
+        Assert.That(error!.Message, Does.Contain("7 columns").And.Contain("d_in is 16"));
+    }
+
+    [Test]
+    public void GeometricMedianResistsOutliers()
+    {
+        var points = TorchSharp.torch.tensor(new float[] { 0, 0, 1, 0, 0, 1, 1, 1, 1000, 1000 }).reshape(5, 2);
+        var median = GeometricMedian.Of(points).data<float>().ToArray();
+        Assert.That(median[0], Is.LessThan(1.5));
+        Assert.That(median[1], Is.LessThan(1.5));
+    }
+}

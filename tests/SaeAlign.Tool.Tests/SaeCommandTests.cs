@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Parquet;
+using SaeAlign.Core;
+using SaeAlign.Data;
+
+namespace SaeAlign.Tool.Tests;
+
+public class SaeCommandTests
+{
+    private static string Activations(string folder, int rows = 600, int columns = 6, Action<float[]>? edit = null)
+    {
+        var random = new Random(5);
+        var values = new float[rows * columns];
+        for (int i = 0; i < values.Length; i++) values[i] = random.NextDouble() < 0.4 ? (float)random.NextDouble() : 0f;
+        edit?.Invoke(values);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "acts.npy");
+        Npy.Write(path, values, rows, columns);
+        return path;
+    }
+
+    private static string[] Train(string activations, string output, params string[] more) =>
+        ["sae", "train", "--activations", activations, "--arch", "topk", "--d-sae", "16", "--k", "3", "--batch", "128", "--epochs", "2",
+         "--threads", "1", "--quiet", "--out", output, .. more];
+
+    [Test]
+    public async Task TrainThenEncodeWritesDictionaryAndSparseCodes()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder);
+        var run = Path.Combine(folder, "run");
+        var train = await Cli.Run([.. Train(acts, run), "--json"]);
+        Assert.That(train.ExitCode, Is.Zero, train.Error);
+        using var summary = JsonDocument.Parse(train.Out);
+        Assert.That(summary.RootElement.GetProperty("steps").GetInt32(), Is.EqualTo(10));
+        foreach (var file in new[] { "dictionary.parquet", "saelens/cfg.json", "saelens/sae_weights.safetensors", "metrics.parquet", "density.parquet", "summary.json", "manifest.json" })
+            Assert.That(File.Exists(Path.Combine(run, file)), Is.True, file);
+        Assert.That(File.Exists(run + ".checkpoint.safetensors"), Is.False);
+
+        var codesPath = Path.Combine(folder, "codes.parquet");
+        var encode = await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", codesPath, "--quiet");
+        Assert.That(encode.ExitCode, Is.Zero, encode.Error);
+
+        // Read back with an independent reader: idx/val lists, at most k entries per row.
+        await using (var reader = await ParquetReader.CreateAsync(codesPath))
+        {
+            Assert.That(reader.Schema.Fields.Select(f => f.Name), Is.EqualTo(new[] { "stimulus", "idx", "val" }));
+            Assert.That(reader.Metadata!.NumRows, Is.EqualTo(600));
+        }
+        var codes = ActivationParquet.Read(codesPath);
+        Assert.That(Enumerable.Range(0, codes.Rows).All(r => codes.Row(r).ToArray().Count(v => v != 0) <= 3), Is.True);
+
+        var viaSaeLens = Path.Combine(folder, "codes2.parquet");
+        Assert.That((await Cli.Run("sae", "encode", "--sae", Path.Combine(run, "saelens"), "--activations", acts, "--out", viaSaeLens, "--quiet")).ExitCode, Is.Zero);
+        Assert.That(ActivationParquet.Read(viaSaeLens).Values, Is.EqualTo(codes.Values));
+    }
+
+    [Test]
+    public async Task NonFiniteActivationIsBadInputNamingRowAndColumn()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder, edit: v => v[7 * 6 + 2] = float.NaN);
+        var run = Path.Combine(folder, "run");
+        var result = await Cli.Run(Train(acts, run));
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error, Does.Contain("row 7").And.Contain("column 2"));
+        Assert.That(Directory.Exists(run), Is.False);
+    }
+
+    [TestCase("--k", "17")]
+    [TestCase("--k", "0")]
+    [TestCase("--d-sae", "-3")]
+    [TestCase("--arch", "gated")]
+    [TestCase("--decode", "fast")]
+    [TestCase("--b-dec-init", "median")]
+    public async Task InvalidOptionExitsTwoNamingItAndWritesNothing(string option, string value)
+    {
+        var folder = Cli.TempFolder();
+        var run = Path.Combine(folder, "run");
+        var result = await Cli.Run([.. Train(Activations(folder), run), option, value]);
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error, Does.Contain(option));
+        Assert.That(Directory.GetDirectories(folder), Is.Empty);
+    }
+
+    [Test]
+    public async Task EncodingActivationsOfTheWrongWidthExitsTwo()
+    {
+        var folder = Cli.TempFolder();
+        var run = Path.Combine(folder, "run");
+        Assert.That((await Cli.Run(Train(Activations(folder), run))).ExitCode, Is.Zero);
+        var narrow = Activations(Path.Combine(folder, "narrow"), columns: 5);
+        var result = await Cli.Run("sae", "encode", "--sae", run, "--activations", narrow, "--out", Path.Combine(folder, "c.parquet"));
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Error, Does.Contain("5 columns").And.Contain("d_in is 6"));
+        Assert.That(File.Exists(Path.Combine(folder, "c.parquet")), Is.False);
+    }
+
+    [Test]
+    public async Task ResumeWithoutCheckpointExitsTwo()
+    {
+        var folder = Cli.TempFolder();
+        var result = await Cli.Run([.. Train(Activations(folder), Path.Combine(folder, "run")), "--resume"]);
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Error, Does.Contain("--resume").And.Contain("no checkpoint"));
+    }
+
+    [Test]
+    public async Task KilledRunResumesToTheSameDictionary()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder);
+        var whole = Path.Combine(folder, "whole");
+        Assert.That((await Cli.Run(Train(acts, whole))).ExitCode, Is.Zero);
+
+        // Cancel mid-run (the process being killed); the checkpoint written every 3 steps stays beside the output.
+        var run = Path.Combine(folder, "run");
+        using var cancel = new CancellationTokenSource();
+        var watcher = Task.Run(async () =>
+        {
+            while (!File.Exists(run + ".checkpoint.safetensors")) await Task.Delay(5);
+            cancel.Cancel();
+        });
+        int code = await SaeAlignCli.RunAsync([.. Train(acts, run), "--checkpoint-every", "3"], new StringWriter(), new StringWriter(), cancel.Token);
+        await watcher;
+        Assert.That(code, Is.EqualTo(ExitCodes.InternalError));
+        Assert.That(Directory.Exists(run), Is.False);
+
+        var resumed = await Cli.Run([.. Train(acts, run), "--checkpoint-every", "3", "--resume", "--json"]);
+        Assert.That(resumed.ExitCode, Is.Zero, resumed.Error);
+        Assert.That(JsonDocument.Parse(resumed.Out).RootElement.GetProperty("resumedFromStep").GetInt32(), Is.GreaterThan(0));
+        Assert.That(File.ReadAllBytes(Path.Combine(run, "saelens", "sae_weights.safetensors")),
+            Is.EqualTo(File.ReadAllBytes(Path.Combine(whole, "saelens", "sae_weights.safetensors"))));
+    }
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using SaeAlign.Core;
+using SaeAlign.Data;
+using SaeAlign.Sae;
+
+namespace SaeAlign.Tool.Commands;
+
+/// <summary>`saealign sae encode`: codes of an activation file under a dictionary, written sparse (idx/val per row).</summary>
+internal static class SaeEncodeCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var sae = new Option<string>("--sae") { Description = "A `sae train` run folder, a dictionary .parquet, or a SAELens folder (cfg.json + sae_weights.safetensors).", Required = true };
+        var activations = new Option<string>("--activations") { Description = "Activation file (.parquet or .npy) with d_in columns.", Required = true };
+        var output = new Option<string>("--out") { Description = "Parquet file for the codes (sparse layout: idx/val lists per row).", Required = true };
+        var common = new CommonOptions();
+        var command = new Command("encode", "Encode activations with a trained SAE; the codes are written sparse (idx/val lists per row).") { sae, activations, output };
+        common.AddTo(command);
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var settings = common.Read(parse);
+            TorchRuntime.Configure(settings.Threads);
+            var dictionary = Load(parse.GetValue(sae)!);
+            string inputPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
+            var data = ActivationFile.Read(inputPath, cancellationToken);
+            InvalidInputException.Require(data.Columns == dictionary.DIn,
+                $"{inputPath}: {data.Columns} columns, but the SAE's d_in is {dictionary.DIn}.");
+            var codes = SaeMetrics.Encode(dictionary, data, cancellationToken);
+            ActivationParquet.Write(outputPath, codes, ActivationLayout.Sparse, new Dictionary<string, string>
+            {
+                ["saealign.content"] = "sae codes",
+                ["saealign.architecture"] = dictionary.Architecture.Name(),
+            });
+            double l0 = codes.Values.Count(v => v != 0) / (double)Math.Max(1, codes.Rows);
+            if (settings.Json)
+                console.Out.WriteLine(JsonSerializer.Serialize(new { output = Path.GetFullPath(outputPath), rows = codes.Rows, latents = codes.Columns, l0 }, SaeConfig.Json));
+            else
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Encoded {codes.Rows} rows into {codes.Columns} latents (mean L0 {l0:0.00}): {Path.GetFullPath(outputPath)}"));
+            return Task.FromResult(ExitCodes.Success);
+        });
+        return command;
+    }
+
+    /// <summary>A run folder (its dictionary.parquet), a SAELens folder, or a dictionary Parquet file.</summary>
+    internal static SaeDictionary Load(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            string dictionary = Path.Combine(path, SaeTrainingRun.DictionaryFile);
+            if (File.Exists(dictionary)) return DictionaryParquet.Read(dictionary);
+            return SaeLensFolder.Read(path);
+        }
+        InvalidInputException.Require(File.Exists(path), $"--sae: {path} does not exist.");
+        return DictionaryParquet.Read(path);
+    }
+}
