@@ -39,15 +39,7 @@ public class SaeTopKStepBenchmark
     }
 
     [Benchmark]
-    public float Step()
-    {
-        using var scope = NewDisposeScope();
-        var step = model.Forward(x, dead, 0);
-        optimizer.zero_grad();
-        step.Loss.backward();
-        optimizer.step();
-        return step.Loss.item<float>();
-    }
+    public float Step() => SaeTrainingStep.Run(model, optimizer, x, dead);
 
     [GlobalCleanup]
     public void Cleanup()
@@ -76,7 +68,16 @@ public class SaePaperToyStepBenchmark
     }
 
     [Benchmark]
-    public float Step()
+    public float Step() => SaeTrainingStep.Run(model, optimizer, x, dead);
+
+    [GlobalCleanup]
+    public void Cleanup() => model.Dispose();
+}
+
+/// <summary>One optimiser step of an SAE on a fixed batch, as both benchmarks time it.</summary>
+internal static class SaeTrainingStep
+{
+    public static float Run(SparseAutoencoder model, optim.Optimizer optimizer, Tensor x, Tensor dead)
     {
         using var scope = NewDisposeScope();
         var step = model.Forward(x, dead, 0);
@@ -85,7 +86,4 @@ public class SaePaperToyStepBenchmark
         optimizer.step();
         return step.Loss.item<float>();
     }
-
-    [GlobalCleanup]
-    public void Cleanup() => model.Dispose();
 }
