@@ -1,7 +1,36 @@
+using SaeAlign.Data;
+
 namespace SaeAlign.Pipelines;
 
 /// <summary>One fold's score of one metric for one comparison between two models of width <see cref="Neurons"/>.</summary>
-public sealed record AlignmentScore(int Neurons, string Comparison, string Metric, long SourceSeed, long TargetSeed, int Fold, double Score);
+public sealed record AlignmentScore(int Neurons, string Comparison, string Metric, long SourceSeed, long TargetSeed, int Fold, double Score)
+{
+    /// <summary>Scores as a Parquet table, one row per score.</summary>
+    public static void Write(string path, IReadOnlyList<AlignmentScore> scores) => TableParquet.Write(path,
+    [
+        TableColumn.Int32("neurons", scores.Select(s => s.Neurons).ToArray()),
+        TableColumn.String("comparison", scores.Select(s => s.Comparison).ToArray()),
+        TableColumn.String("metric", scores.Select(s => s.Metric).ToArray()),
+        TableColumn.Int64("source_seed", scores.Select(s => s.SourceSeed).ToArray()),
+        TableColumn.Int64("target_seed", scores.Select(s => s.TargetSeed).ToArray()),
+        TableColumn.Int32("fold", scores.Select(s => s.Fold).ToArray()),
+        TableColumn.Float64("score", scores.Select(s => s.Score).ToArray()),
+    ]);
+
+    public static IReadOnlyList<AlignmentScore> Read(string path)
+    {
+        var c = TableParquet.Read(path).ToDictionary(x => x.Name, x => x.Values);
+        var neurons = (int[])c["neurons"];
+        var comparison = (string[])c["comparison"];
+        var metric = (string[])c["metric"];
+        var source = (long[])c["source_seed"];
+        var target = (long[])c["target_seed"];
+        var fold = (int[])c["fold"];
+        var score = (double[])c["score"];
+        return Enumerable.Range(0, neurons.Length)
+            .Select(r => new AlignmentScore(neurons[r], comparison[r], metric[r], source[r], target[r], fold[r], score[r])).ToArray();
+    }
+}
 
 /// <summary>A comparison's score for one metric: the mean over model pairs and folds, with the SEM over folds.</summary>
 public sealed record AlignmentSummary(int Neurons, string Comparison, string Metric, double Mean, double Sem, int Folds)

@@ -29,16 +29,7 @@ public static class PipelineReport
             files.Add(name);
         }
 
-        Add("scores.parquet", path => TableParquet.Write(path,
-        [
-            TableColumn.Int32("neurons", scores.Select(s => s.Neurons).ToArray()),
-            TableColumn.String("comparison", scores.Select(s => s.Comparison).ToArray()),
-            TableColumn.String("metric", scores.Select(s => s.Metric).ToArray()),
-            TableColumn.Int64("source_seed", scores.Select(s => s.SourceSeed).ToArray()),
-            TableColumn.Int64("target_seed", scores.Select(s => s.TargetSeed).ToArray()),
-            TableColumn.Int32("fold", scores.Select(s => s.Fold).ToArray()),
-            TableColumn.Float64("score", scores.Select(s => s.Score).ToArray()),
-        ]));
+        Add("scores.parquet", path => AlignmentScore.Write(path, scores));
         var summaries = AlignmentSummary.Of(scores);
         Add("summary.json", path => AtomicFile.WriteAllText(path, SummaryJson(summaries)));
         Add("summary.md", path => AtomicFile.WriteAllText(path, Markdown(title, summaries)));

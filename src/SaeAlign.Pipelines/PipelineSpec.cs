@@ -1,6 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using SaeAlign.Alignment;
 using SaeAlign.Core;
+using SaeAlign.Sae;
 using SaeAlign.ToyModels;
 
 namespace SaeAlign.Pipelines;
@@ -21,8 +22,8 @@ public sealed record PipelineSpec
     public long Stimuli { get; init; } = 10_240_000;
     /// <summary>Fraction of <see cref="Stimuli"/> the SAEs train on; alignment is measured on the rest.</summary>
     public double TrainFraction { get; init; } = 0.8;
-    /// <summary>The SAE, in the same terms as `saealign sae train`.</summary>
-    public JsonObject Sae { get; init; } = new();
+    /// <summary>The SAE, in the same terms as `saealign sae train`; its train fraction is <see cref="TrainFraction"/>.</summary>
+    public SaeConfig Sae { get; init; } = SaeConfig.For(SaeArchitecture.PaperToy);
     public IReadOnlyList<string> Metrics { get; init; } = ["semi", "soft", "ridge"];
     public string Cv { get; init; } = "kfold:5:42";
 
@@ -35,7 +36,9 @@ public sealed record PipelineSpec
             $"{source}: seeds must list at least two distinct non-negative seeds (alignment compares models).");
         InvalidInputException.Require(TrainFraction > 0 && TrainFraction < 1, $"{source}: trainFraction must be in (0, 1), got {TrainFraction}.");
         InvalidInputException.Require(Stimuli >= 10 && Stimuli <= int.MaxValue, $"{source}: stimuli must be between 10 and {int.MaxValue}, got {Stimuli}.");
-        InvalidInputException.Require(Metrics.Count > 0, $"{source}: metrics must name at least one metric.");
+        AlignmentMetric.Parse(string.Join(',', Metrics), $"{source}: metrics");
+        CrossValidation.Parse(Cv, $"{source}: cv");
+        foreach (var m in Neurons) Sae.Validate(m);
     }
 
     /// <summary>The same experiment at a fraction of the cost: toy steps and stimuli scaled by <paramref name="scale"/>.</summary>
@@ -54,7 +57,7 @@ public sealed record PipelineSpec
         PipelineSpec? spec;
         try
         {
-            spec = JsonSerializer.Deserialize<PipelineSpec>(json, ToyModelConfig.Json);
+            spec = JsonSerializer.Deserialize<PipelineSpec>(json, SaeConfig.Json);
         }
         catch (JsonException e)
         {
@@ -63,6 +66,21 @@ public sealed record PipelineSpec
         if (spec is null) throw new InvalidInputException($"{source}: the spec is empty.");
         spec.Validate(source);
         return spec;
+    }
+
+    private const string PresetPrefix = "SaeAlign.ToyModels.Experiments.";
+
+    /// <summary>Experiment presets shipped in toymodels/SaeAlign.ToyModels/Experiments/.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = typeof(ToyPreset).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(PresetPrefix, StringComparison.Ordinal))
+        .Select(n => n[PresetPrefix.Length..^".json".Length]).Order(StringComparer.Ordinal).ToArray();
+
+    public static PipelineSpec LoadPreset(string name)
+    {
+        using var stream = typeof(ToyPreset).Assembly.GetManifestResourceStream(PresetPrefix + name + ".json")
+            ?? throw new InvalidInputException($"--preset: unknown experiment '{name}'. Known: {string.Join(", ", PresetNames)}.");
+        using var reader = new StreamReader(stream);
+        return Parse(reader.ReadToEnd(), $"preset {name}");
     }
 
     public static PipelineSpec Load(string path)

@@ -37,7 +37,7 @@ public static class ReportPlots
         for (int c = 0; c < comparisons.Count; c++)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = comparisons[c], FillColor = palette.GetColor(c) });
         plot.Legend.IsVisible = true;
-        plot.Legend.Alignment = Alignment.UpperRight;
+        plot.Legend.Alignment = ScottPlot.Alignment.UpperRight;
         plot.Axes.Margins(bottom: 0, top: 0.25);
         plot.Title(title);
         plot.YLabel("alignment (mean ± SEM over folds)");

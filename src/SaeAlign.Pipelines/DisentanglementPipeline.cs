@@ -1,0 +1,219 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SaeAlign.Alignment;
+using SaeAlign.Core;
+using SaeAlign.Data;
+using SaeAlign.Sae;
+using SaeAlign.ToyModels;
+
+namespace SaeAlign.Pipelines;
+
+/// <summary>
+/// The disentanglement experiment end to end, per toy width m: train toy models (one per seed, one data
+/// stream) -> replay their hidden activations on the stream's first <see cref="PipelineSpec.Stimuli"/> rows
+/// -> train an SAE per model on the first part -> encode the held-out rest (and with an untrained SAE of the
+/// same shape, the control) -> alignment for every comparison and model pair -> report. Each stage is a run
+/// folder keyed by its config, so a re-run resumes after the last finished stage.
+/// </summary>
+public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
+{
+    public const string ReportFolder = "report";
+
+    public PipelineResult Run(string root, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        spec.Validate(title);
+        Directory.CreateDirectory(root);
+        var scores = new List<AlignmentScore>();
+        var figures = new List<WidthFigures>();
+        var ran = new List<string>();
+        foreach (int m in spec.Neurons)
+        {
+            var width = RunWidth(root, m, progress, ran, cancellationToken);
+            scores.AddRange(width.Scores);
+            figures.Add(width.Figures);
+        }
+
+        var reportFolder = Path.Combine(root, ReportFolder);
+        progress?.Report(new PipelineProgress("report", 0));
+        using (var run = RunFolder.Create(reportFolder, force: true))
+        {
+            PipelineReport.Write(run, title, scores, figures);
+            run.Commit(new RunManifest("pipeline-report", SpecNode(), spec.Seeds, SoftwareVersions.Current, new Dictionary<string, double>()));
+        }
+        progress?.Report(new PipelineProgress("report", 1));
+        return new PipelineResult(Path.GetFullPath(root), AlignmentSummary.Of(scores), scores, ran);
+    }
+
+    private (IReadOnlyList<AlignmentScore> Scores, WidthFigures Figures) RunWidth(
+        string root, int m, IProgress<PipelineProgress>? progress, List<string> ran, CancellationToken ct)
+    {
+        string folder = Path.Combine(root, $"m{m}");
+        var toyConfig = spec.Toy with { Neurons = m };
+        int stimuli = (int)spec.Stimuli, trainRows = (int)(spec.Stimuli * spec.TrainFraction), heldOut = stimuli - trainRows;
+
+        string toyFolder = Path.Combine(folder, "toy");
+        var toyKey = JsonSerializer.SerializeToNode(toyConfig, ToyModelConfig.Json)!;
+        if (PipelineStage.IsComplete(toyFolder, ToyExperiment.Kind, toyKey, spec.Seeds))
+        {
+            progress?.Report(new PipelineProgress($"m{m}: toy training", 1, Skipped: true));
+        }
+        else
+        {
+            var toyProgress = new ProgressCallback<ToyTrainingProgress>(p =>
+                progress?.Report(new PipelineProgress($"m{m}: toy training", (double)p.Step / p.Steps)));
+            new ToyExperiment(toyConfig, spec.Seeds).Run(toyFolder, force: true, toyProgress, ct);
+            ran.Add($"m{m}/toy");
+        }
+        var models = ToyExperiment.Load(toyFolder).Models;
+
+        progress?.Report(new PipelineProgress($"m{m}: activations", 0));
+        var hidden = ToyEvaluation.HiddenFromStream(toyConfig, models, toyConfig.TrainingStreamSeed, 0, stimuli, ct);
+        var truth = ToyEvaluation.FromStream(toyConfig, models.Take(1).ToArray(), toyConfig.TrainingStreamSeed, trainRows, heldOut, ct).Features;
+        var heldOutHidden = hidden.Select(h => Slice(h, trainRows, heldOut)).ToArray();
+        progress?.Report(new PipelineProgress($"m{m}: activations", 1));
+
+        var saeConfig = spec.Sae with { TrainFraction = spec.TrainFraction };
+        var dictionaries = new List<SaeDictionary>();
+        var curves = new List<(long, double[], double[])>();
+        for (int k = 0; k < models.Count; k++)
+        {
+            long seed = models[k].Seed;
+            string stage = $"m{m}: SAE seed {seed}";
+            string saeFolder = Path.Combine(folder, $"sae-seed{seed}");
+            var key = new JsonObject
+            {
+                ["toy"] = toyKey.DeepClone(),
+                ["stimuli"] = stimuli,
+                ["sae"] = JsonSerializer.SerializeToNode(saeConfig, SaeConfig.Json),
+            };
+            bool trained = PipelineStage.RunOrSkip(saeFolder, SaeTrainingRun.Kind, key, [seed], run =>
+            {
+                var saeProgress = new ProgressCallback<SaeTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
+                var result = new SaeTrainer(saeConfig).Train(hidden[k], saeProgress, ct);
+                DictionaryParquet.Write(run.PathFor(SaeTrainingRun.DictionaryFile), result.Dictionary);
+                TableParquet.Write(run.PathFor("metrics.parquet"),
+                [
+                    TableColumn.Int32("step", result.Curve.Select(c => c.Step).ToArray()),
+                    TableColumn.Float32("loss", result.Curve.Select(c => c.Loss).ToArray()),
+                ]);
+                return new Dictionary<string, double>();
+            });
+            if (trained) ran.Add($"m{m}/sae-seed{seed}");
+            else progress?.Report(new PipelineProgress(stage, 1, Skipped: true));
+            dictionaries.Add(DictionaryParquet.Read(Path.Combine(saeFolder, SaeTrainingRun.DictionaryFile)));
+            var curve = TableParquet.Read(Path.Combine(saeFolder, "metrics.parquet"));
+            curves.Add((seed, ((int[])curve[0].Values).Select(v => (double)v).ToArray(), ((float[])curve[1].Values).Select(v => (double)v).ToArray()));
+        }
+
+        progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
+        var codes = dictionaries.Select((d, k) => SaeMetrics.Encode(d, heldOutHidden[k], ct)).ToArray();
+        var randomCodes = models.Select((model, k) => SaeMetrics.Encode(RandomDictionary(saeConfig, m, model.Seed), heldOutHidden[k], ct)).ToArray();
+        progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
+
+        string alignFolder = Path.Combine(folder, "alignment");
+        var alignKey = new JsonObject
+        {
+            ["toy"] = toyKey.DeepClone(),
+            ["stimuli"] = stimuli,
+            ["trainFraction"] = spec.TrainFraction,
+            ["sae"] = JsonSerializer.SerializeToNode(saeConfig, SaeConfig.Json),
+            ["metrics"] = new JsonArray(spec.Metrics.Select(x => (JsonNode)x).ToArray()),
+            ["cv"] = spec.Cv,
+        };
+        bool aligned = PipelineStage.RunOrSkip(alignFolder, "pipeline-alignment", alignKey, spec.Seeds, run =>
+        {
+            var options = new AlignmentOptions { Metrics = spec.Metrics, Cv = CrossValidation.Parse(spec.Cv) };
+            var rows = new List<AlignmentScore>();
+            var pairs = Enumerable.Range(0, models.Count).SelectMany(i => Enumerable.Range(0, models.Count).Where(j => j != i).Select(j => (i, j))).ToArray();
+            int done = 0;
+            foreach (var (i, j) in pairs)
+            {
+                foreach (var (comparison, source, target) in new[]
+                {
+                    (Comparisons.NeuronToNeuron, heldOutHidden[i], heldOutHidden[j]),
+                    (Comparisons.SaeToNeuron, codes[i], heldOutHidden[j]),
+                    (Comparisons.NeuronToSae, heldOutHidden[i], codes[j]),
+                    (Comparisons.SaeToSae, codes[i], codes[j]),
+                    (Comparisons.RandomSaeToRandomSae, randomCodes[i], randomCodes[j]),
+                })
+                {
+                    var report = AlignmentRunner.Run(new InMemoryPairedRows(source, target), options, ct);
+                    foreach (var metric in report.Metrics)
+                    {
+                        var folds = metric.FoldScores.Count > 0 ? metric.FoldScores : [metric.Score];
+                        rows.AddRange(folds.Select((score, fold) => new AlignmentScore(m, comparison, metric.Metric, models[i].Seed, models[j].Seed, fold, score)));
+                    }
+                    progress?.Report(new PipelineProgress($"m{m}: alignment", (double)++done / (pairs.Length * Comparisons.All.Count)));
+                }
+            }
+            AlignmentScore.Write(run.PathFor("scores.parquet"), rows);
+            return new Dictionary<string, double>();
+        });
+        if (aligned) ran.Add($"m{m}/alignment");
+        else progress?.Report(new PipelineProgress($"m{m}: alignment", 1, Skipped: true));
+        var scores = AlignmentScore.Read(Path.Combine(alignFolder, "scores.parquet"));
+
+        var figures = new WidthFigures(m, models[0], curves,
+            BestCorrelations(truth, heldOutHidden[0]), BestCorrelations(truth, codes[0]));
+        return (scores, figures);
+    }
+
+    /// <summary>An untrained SAE of the configured shape: the control whose latents disentangle nothing.</summary>
+    private static SaeDictionary RandomDictionary(SaeConfig config, int dIn, long seed)
+    {
+        using var model = SaeModels.Create(config with { Seed = Seeds.Derive(seed, "random-sae") }, dIn, TorchSharp.torch.zeros(dIn));
+        return SaeDictionary.FromModel(model, 1.0, null);
+    }
+
+    /// <summary>Per ground-truth feature, the largest |Pearson r| with any unit (0 for a constant feature or unit).</summary>
+    public static double[] BestCorrelations(ActivationSet truth, ActivationSet units)
+    {
+        var best = new double[truth.Columns];
+        var (tm, ts) = Moments(truth);
+        var (um, us) = Moments(units);
+        var cross = new double[truth.Columns, units.Columns];
+        for (int r = 0; r < truth.Rows; r++)
+        {
+            var t = truth.Row(r);
+            var u = units.Row(r);
+            for (int i = 0; i < t.Length; i++)
+            {
+                double dt = t[i] - tm[i];
+                if (dt == 0) continue;
+                for (int j = 0; j < u.Length; j++) cross[i, j] += dt * (u[j] - um[j]);
+            }
+        }
+        for (int i = 0; i < truth.Columns; i++)
+        for (int j = 0; j < units.Columns; j++)
+            if (ts[i] > 0 && us[j] > 0) best[i] = Math.Max(best[i], Math.Abs(cross[i, j] / (ts[i] * us[j])));
+        return best;
+    }
+
+    private static (double[] Mean, double[] Norm) Moments(ActivationSet set)
+    {
+        var mean = new double[set.Columns];
+        var norm = new double[set.Columns];
+        for (int r = 0; r < set.Rows; r++)
+        {
+            var row = set.Row(r);
+            for (int j = 0; j < row.Length; j++) mean[j] += row[j];
+        }
+        for (int j = 0; j < mean.Length; j++) mean[j] /= set.Rows;
+        for (int r = 0; r < set.Rows; r++)
+        {
+            var row = set.Row(r);
+            for (int j = 0; j < row.Length; j++) norm[j] += (row[j] - mean[j]) * (row[j] - mean[j]);
+        }
+        for (int j = 0; j < norm.Length; j++) norm[j] = Math.Sqrt(norm[j]);
+        return (mean, norm);
+    }
+
+    private static ActivationSet Slice(ActivationSet set, int start, int rows) =>
+        new(set.Values.AsSpan(start * set.Columns, rows * set.Columns).ToArray(), rows, set.Columns,
+            set.Stimuli.AsSpan(start, rows).ToArray(), set.UnitNames);
+
+    private JsonNode SpecNode() => JsonSerializer.SerializeToNode(spec, SaeConfig.Json)!;
+}
+
+/// <summary>A finished pipeline: its folder, the before/after summary, every fold score, and the stages that ran (the rest were reused).</summary>
+public sealed record PipelineResult(string Folder, IReadOnlyList<AlignmentSummary> Summaries, IReadOnlyList<AlignmentScore> Scores, IReadOnlyList<string> StagesRun);

@@ -1,0 +1,77 @@
+using SaeAlign.Core;
+
+namespace SaeAlign.Pipelines.Tests;
+
+public class DisentanglementPipelineTests
+{
+    /// <summary>The paper-toy preset for one width at a scale that runs in seconds.</summary>
+    private static PipelineSpec Small() => PipelineSpec.LoadPreset("paper-toy") with
+    {
+        Toy = PipelineSpec.LoadPreset("paper-toy").Toy with { Steps = 300, EvalRows = 200 },
+        Neurons = [16],
+        Stimuli = 12_000,
+        Metrics = ["semi", "soft"],
+        Cv = "kfold:3:42",
+    };
+
+    private static string TempFolder() => Path.Combine(Path.GetTempPath(), "saealign-pipeline-tests", Guid.NewGuid().ToString("N"));
+
+    [Test]
+    public void RunsEveryStageAndResumesWithoutRecomputing()
+    {
+        var folder = TempFolder();
+        var first = new DisentanglementPipeline(Small(), "paper-toy").Run(folder);
+        Assert.That(first.StagesRun, Is.EqualTo(new[] { "m16/toy", "m16/sae-seed0", "m16/sae-seed1", "m16/alignment" }));
+
+        // Every comparison x metric x ordered model pair x fold has a score.
+        Assert.That(first.Scores, Has.Count.EqualTo(Comparisons.All.Count * 2 * 2 * 3));
+        Assert.That(first.Summaries.Select(s => s.Comparison).Distinct(), Is.EquivalentTo(Comparisons.All));
+        foreach (var file in new[] { "scores.parquet", "summary.json", "summary.md", "alignment_m16.png", "geometry_m16.png", "sae_curves_m16.png", "feature_recovery_m16.png" })
+            Assert.That(File.Exists(Path.Combine(folder, DisentanglementPipeline.ReportFolder, file)), file);
+
+        // A simulated interruption: the alignment stage is lost; only it is recomputed, to the same scores.
+        Directory.Delete(Path.Combine(folder, "m16", "alignment"), recursive: true);
+        var resumed = new DisentanglementPipeline(Small(), "paper-toy").Run(folder);
+        Assert.That(resumed.StagesRun, Is.EqualTo(new[] { "m16/alignment" }));
+        Assert.That(resumed.Scores, Is.EqualTo(first.Scores));
+
+        var again = new DisentanglementPipeline(Small(), "paper-toy").Run(folder);
+        Assert.That(again.StagesRun, Is.Empty);
+    }
+
+    [Test]
+    public void ChangedSaeConfigRecomputesFromTheSaeStage()
+    {
+        var folder = TempFolder();
+        new DisentanglementPipeline(Small(), "paper-toy").Run(folder);
+        var changed = Small() with { Sae = Small().Sae with { K = 5 } };
+        var result = new DisentanglementPipeline(changed, "paper-toy").Run(folder);
+        Assert.That(result.StagesRun, Is.EqualTo(new[] { "m16/sae-seed0", "m16/sae-seed1", "m16/alignment" }));
+    }
+
+    [Test]
+    public void SpecWithUnknownFieldsOrBadValuesIsBadInput()
+    {
+        var unknown = Assert.Throws<InvalidInputException>(() => PipelineSpec.Parse("""{"neuron": [8]}""", "spec.json"));
+        Assert.That(unknown!.Message, Does.Contain("spec.json").And.Contain("neuron"));
+        var fraction = Assert.Throws<InvalidInputException>(() => PipelineSpec.Parse("""{"trainFraction": 1.5}""", "spec.json"));
+        Assert.That(fraction!.Message, Does.Contain("trainFraction"));
+        var metric = Assert.Throws<InvalidInputException>(() => PipelineSpec.Parse("""{"metrics": ["semi", "bogus"]}""", "spec.json"));
+        Assert.That(metric!.Message, Does.Contain("bogus"));
+        var seeds = Assert.Throws<InvalidInputException>(() => PipelineSpec.Parse("""{"seeds": [0]}""", "spec.json"));
+        Assert.That(seeds!.Message, Does.Contain("seeds"));
+    }
+
+    [Test]
+    public void PaperToyPresetIsThePapersExperiment()
+    {
+        var spec = PipelineSpec.LoadPreset("paper-toy");
+        Assert.That(spec.Neurons, Is.EqualTo(new[] { 8, 16, 32 }));
+        Assert.That(spec.Stimuli, Is.EqualTo(10_240_000));
+        Assert.That(spec.Toy.Steps * spec.Toy.Batch, Is.EqualTo(spec.Stimuli), "activations over exactly the training stream");
+        Assert.That((spec.Sae.DSae, spec.Sae.K, spec.Sae.Architecture), Is.EqualTo((64, 7, SaeAlign.Sae.SaeArchitecture.PaperToy)));
+        Assert.That(spec.Metrics, Is.EqualTo(new[] { "semi", "soft", "ridge" }));
+        var scaled = spec.Scaled(0.01);
+        Assert.That((scaled.Toy.Steps, scaled.Stimuli), Is.EqualTo((100, 102_400)));
+    }
+}
