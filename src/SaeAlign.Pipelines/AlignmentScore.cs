@@ -62,9 +62,17 @@ public sealed record AlignmentSummary(int Neurons, string Comparison, string Met
         return before is null || after is null || before.Mean == 0 ? null : (after.Mean / before.Mean - 1) * 100;
     }
 
+    /// <summary><see cref="RelativeChangePercent"/> for every width and metric present.</summary>
+    public static IReadOnlyList<AlignmentChange> Changes(IReadOnlyList<AlignmentSummary> summaries) =>
+        summaries.Select(s => (s.Neurons, s.Metric)).Distinct()
+            .Select(g => new AlignmentChange(g.Neurons, g.Metric, RelativeChangePercent(summaries, g.Neurons, g.Metric))).ToArray();
+
     private static int IndexOf(string comparison)
     {
         int index = Comparisons.All.ToList().IndexOf(comparison);
         return index < 0 ? int.MaxValue : index;
     }
 }
+
+/// <summary>How much disentanglement changed one metric at one width, in percent (null when undefined).</summary>
+public sealed record AlignmentChange(int Neurons, string Metric, double? Percent);

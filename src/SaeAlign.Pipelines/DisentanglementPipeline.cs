@@ -106,8 +106,9 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
         }
 
         progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
-        var codes = dictionaries.Select((d, k) => SaeMetrics.Encode(d, heldOutHidden[k], ct)).ToArray();
-        var randomCodes = models.Select((model, k) => SaeMetrics.Encode(RandomDictionary(saeConfig, m, model.Seed), heldOutHidden[k], ct)).ToArray();
+        var representations = models.Select((model, k) => new ModelRepresentations($"seed {model.Seed}", model.Seed, heldOutHidden[k],
+            SaeMetrics.Encode(dictionaries[k], heldOutHidden[k], ct),
+            SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, model.Seed), heldOutHidden[k], ct))).ToArray();
         progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
 
         string alignFolder = Path.Combine(folder, "alignment");
@@ -127,25 +128,8 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
             var pairs = Enumerable.Range(0, models.Count).SelectMany(i => Enumerable.Range(0, models.Count).Where(j => j != i).Select(j => (i, j))).ToArray();
             int done = 0;
             foreach (var (i, j) in pairs)
-            {
-                foreach (var (comparison, source, target) in new[]
-                {
-                    (Comparisons.NeuronToNeuron, heldOutHidden[i], heldOutHidden[j]),
-                    (Comparisons.SaeToNeuron, codes[i], heldOutHidden[j]),
-                    (Comparisons.NeuronToSae, heldOutHidden[i], codes[j]),
-                    (Comparisons.SaeToSae, codes[i], codes[j]),
-                    (Comparisons.RandomSaeToRandomSae, randomCodes[i], randomCodes[j]),
-                })
-                {
-                    var report = AlignmentRunner.Run(new InMemoryPairedRows(source, target), options, ct);
-                    foreach (var metric in report.Metrics)
-                    {
-                        var folds = metric.FoldScores.Count > 0 ? metric.FoldScores : [metric.Score];
-                        rows.AddRange(folds.Select((score, fold) => new AlignmentScore(m, comparison, metric.Metric, models[i].Seed, models[j].Seed, fold, score)));
-                    }
-                    progress?.Report(new PipelineProgress($"m{m}: alignment", (double)++done / (pairs.Length * Comparisons.All.Count)));
-                }
-            }
+                rows.AddRange(Comparisons.Score(m, representations[i], representations[j], options,
+                    _ => progress?.Report(new PipelineProgress($"m{m}: alignment", (double)++done / (pairs.Length * Comparisons.All.Count))), ct));
             AlignmentScore.Write(run.PathFor("scores.parquet"), rows);
             return new Dictionary<string, double>();
         });
@@ -154,58 +138,8 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
         var scores = AlignmentScore.Read(Path.Combine(alignFolder, "scores.parquet"));
 
         var figures = new WidthFigures(m, models[0], curves,
-            BestCorrelations(truth, heldOutHidden[0]), BestCorrelations(truth, codes[0]));
+            SaeMetrics.BestCorrelations(truth, heldOutHidden[0]), SaeMetrics.BestCorrelations(truth, representations[0].Latents));
         return (scores, figures);
-    }
-
-    /// <summary>An untrained SAE of the configured shape: the control whose latents disentangle nothing.</summary>
-    private static SaeDictionary RandomDictionary(SaeConfig config, int dIn, long seed)
-    {
-        using var model = SaeModels.Create(config with { Seed = Seeds.Derive(seed, "random-sae") }, dIn, TorchSharp.torch.zeros(dIn));
-        return SaeDictionary.FromModel(model, 1.0, null);
-    }
-
-    /// <summary>Per ground-truth feature, the largest |Pearson r| with any unit (0 for a constant feature or unit).</summary>
-    public static double[] BestCorrelations(ActivationSet truth, ActivationSet units)
-    {
-        var best = new double[truth.Columns];
-        var (tm, ts) = Moments(truth);
-        var (um, us) = Moments(units);
-        var cross = new double[truth.Columns, units.Columns];
-        for (int r = 0; r < truth.Rows; r++)
-        {
-            var t = truth.Row(r);
-            var u = units.Row(r);
-            for (int i = 0; i < t.Length; i++)
-            {
-                double dt = t[i] - tm[i];
-                if (dt == 0) continue;
-                for (int j = 0; j < u.Length; j++) cross[i, j] += dt * (u[j] - um[j]);
-            }
-        }
-        for (int i = 0; i < truth.Columns; i++)
-        for (int j = 0; j < units.Columns; j++)
-            if (ts[i] > 0 && us[j] > 0) best[i] = Math.Max(best[i], Math.Abs(cross[i, j] / (ts[i] * us[j])));
-        return best;
-    }
-
-    private static (double[] Mean, double[] Norm) Moments(ActivationSet set)
-    {
-        var mean = new double[set.Columns];
-        var norm = new double[set.Columns];
-        for (int r = 0; r < set.Rows; r++)
-        {
-            var row = set.Row(r);
-            for (int j = 0; j < row.Length; j++) mean[j] += row[j];
-        }
-        for (int j = 0; j < mean.Length; j++) mean[j] /= set.Rows;
-        for (int r = 0; r < set.Rows; r++)
-        {
-            var row = set.Row(r);
-            for (int j = 0; j < row.Length; j++) norm[j] += (row[j] - mean[j]) * (row[j] - mean[j]);
-        }
-        for (int j = 0; j < norm.Length; j++) norm[j] = Math.Sqrt(norm[j]);
-        return (mean, norm);
     }
 
     private static ActivationSet Slice(ActivationSet set, int start, int rows) =>

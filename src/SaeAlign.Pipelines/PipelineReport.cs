@@ -16,7 +16,8 @@ public sealed record WidthFigures(
 
 /// <summary>
 /// The pipeline's report: scores.parquet (one row per comparison x metric x model pair x fold),
-/// summary.json, summary.md and PNG figures per width.
+/// summary.json, summary.md, before/after bars per width, and for toy models (widths) their
+/// feature geometry, SAE training curves and feature recovery. A replay has no toy model and passes none.
 /// </summary>
 public static class PipelineReport
 {
@@ -35,13 +36,16 @@ public static class PipelineReport
         Add("summary.md", path => AtomicFile.WriteAllText(path, Markdown(title, summaries)));
 
         var metrics = summaries.Select(s => s.Metric).Distinct().ToArray();
-        foreach (var width in widths)
+        foreach (int m in summaries.Select(s => s.Neurons).Distinct())
         {
-            int m = width.Neurons;
             Add($"alignment_m{m}.png", path => ReportPlots.AlignmentBars(path,
                 $"{title}, m = {m}: " + string.Join(", ", metrics.Select(metric => $"{metric} {FormatChange(AlignmentSummary.RelativeChangePercent(summaries, m, metric))}")),
                 metrics, Comparisons.All,
                 (metric, comparison) => summaries.FirstOrDefault(s => s.Neurons == m && s.Metric == metric && s.Comparison == comparison) is { } s ? (s.Mean, s.Sem) : null));
+        }
+        foreach (var width in widths)
+        {
+            int m = width.Neurons;
             Add($"geometry_m{m}.png", path => ReportPlots.Heatmap(path,
                 $"Feature geometry W W^T, m = {m}, seed {width.Toy.Seed}", FeatureGram(width.Toy), "W_i . W_j"));
             Add($"sae_curves_m{m}.png", path => ReportPlots.Curves(path, $"SAE training, m = {m}", "loss",
@@ -75,16 +79,7 @@ public static class PipelineReport
         percent is { } p ? string.Create(CultureInfo.InvariantCulture, $"{p:+0.0;-0.0;0.0}%") : "n/a";
 
     private static string SummaryJson(IReadOnlyList<AlignmentSummary> summaries) =>
-        JsonSerializer.Serialize(new
-        {
-            summaries,
-            changePercent = summaries.GroupBy(s => (s.Neurons, s.Metric)).Select(g => new
-            {
-                neurons = g.Key.Neurons,
-                metric = g.Key.Metric,
-                percent = AlignmentSummary.RelativeChangePercent(summaries, g.Key.Neurons, g.Key.Metric),
-            }),
-        }, ToyModelConfig.Json);
+        JsonSerializer.Serialize(new { summaries, changePercent = AlignmentSummary.Changes(summaries) }, ToyModelConfig.Json);
 
     private static double[,] FeatureGram(TrainedToyModel model)
     {

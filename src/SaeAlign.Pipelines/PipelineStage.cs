@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SaeAlign.Core;
 using SaeAlign.Data;
@@ -16,7 +17,8 @@ public static class PipelineStage
     {
         if (IsComplete(folder, kind, config, seeds)) return false;
         using var run = RunFolder.Create(folder, force: true);
-        var timings = produce(run);
+        var clock = Stopwatch.StartNew();
+        var timings = new Dictionary<string, double>(produce(run)) { ["stage_seconds"] = clock.Elapsed.TotalSeconds };
         run.Commit(new RunManifest(kind, config.DeepClone(), seeds, SoftwareVersions.Current, timings));
         return true;
     }

@@ -73,11 +73,10 @@ public static class SaeMetrics
     }
 
     /// <summary>
-    /// Mean over the columns of <paramref name="truth"/> of the best Pearson correlation (over rows) with any
-    /// column of <paramref name="units"/>: how well some unit tracks each ground-truth feature. Constant
-    /// columns correlate 0.
+    /// For each column of <paramref name="truth"/>, the best Pearson correlation (over rows) with any column of
+    /// <paramref name="units"/>: how well some unit tracks each ground-truth feature. Constant columns correlate 0.
     /// </summary>
-    public static double MeanBestCorrelation(ActivationSet truth, ActivationSet units)
+    public static double[] BestCorrelations(ActivationSet truth, ActivationSet units)
     {
         InvalidInputException.Require(truth.Rows == units.Rows, $"{truth.Rows} ground-truth rows but {units.Rows} unit rows.");
         using var scope = NewDisposeScope();
@@ -89,6 +88,9 @@ public static class SaeMetrics
             return where(norm > 0, centred / norm.clamp_min(1e-300), zeros_like(centred));
         }
         var correlation = matmul(Standardise(truth).t(), Standardise(units));
-        return correlation.max(1).values.mean().item<double>();
+        return correlation.max(1).values.data<double>().ToArray();
     }
+
+    /// <summary>The mean of <see cref="BestCorrelations"/> over the ground-truth features.</summary>
+    public static double MeanBestCorrelation(ActivationSet truth, ActivationSet units) => BestCorrelations(truth, units).Average();
 }

@@ -1,22 +1,21 @@
+using System.Text.Json;
+using SaeAlign.Sae;
+using SaeAlign.Tool.Commands;
+
 namespace SaeAlign.Tool.Tests;
 
 public class DemoCommandTests
 {
     [Test]
-    public async Task DemoTrainsAToyPairAndSaysWhereTheFilesAre()
+    public void DemoIsThePaperToyPresetScaledDown()
     {
-        var folder = Cli.TempFolder();
-        var result = await Cli.Run("demo", "--out", folder, "--threads", "1", "--quiet");
-        Assert.That(result.ExitCode, Is.EqualTo(0), result.Error);
-        var toy = Path.Combine(folder, "toy");
-        foreach (var file in new[] { "manifest.json", "eval_features.parquet", "eval_hidden_seed0.parquet", "eval_hidden_seed1.parquet", "loss_curve.parquet" })
-        {
-            Assert.That(File.Exists(Path.Combine(toy, file)), file);
-            Assert.That(result.Out, Does.Contain(Path.Combine(Path.GetFullPath(toy), file)));
-        }
-
-        var again = await Cli.Run("demo", "--out", folder, "--threads", "1", "--quiet");
-        Assert.That(again.ExitCode, Is.EqualTo(0), "the demo replaces its own folder");
+        var spec = DemoCommand.Spec();
+        var preset = SaeAlign.Pipelines.PipelineSpec.LoadPreset("paper-toy");
+        Assert.That(JsonSerializer.Serialize(spec with { Toy = preset.Toy, Stimuli = preset.Stimuli, Neurons = preset.Neurons }, SaeConfig.Json),
+            Is.EqualTo(JsonSerializer.Serialize(preset, SaeConfig.Json)), "only the scale and the widths differ");
+        Assert.That(spec.Toy with { Steps = preset.Toy.Steps }, Is.EqualTo(preset.Toy));
+        Assert.That(spec.Neurons, Is.EqualTo(new[] { 16, 32 }));
+        Assert.That(spec.Stimuli, Is.LessThan(preset.Stimuli));
     }
 
     [Test]
@@ -24,6 +23,6 @@ public class DemoCommandTests
     {
         var result = await Cli.Run("--help");
         Assert.That(result.ExitCode, Is.EqualTo(0));
-        Assert.That(result.Out, Does.Contain("demo").And.Contain("toy"));
+        Assert.That(result.Out, Does.Contain("demo").And.Contain("toy").And.Contain("replay").And.Contain("pipeline"));
     }
 }

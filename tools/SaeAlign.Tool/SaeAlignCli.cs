@@ -22,6 +22,8 @@ public static class SaeAlignCli
         sae.Subcommands.Add(SaeEncodeCommand.Create(console));
         root.Subcommands.Add(sae);
         root.Subcommands.Add(AlignCommand.Create(console));
+        root.Subcommands.Add(ReplayCommand.Create(console));
+        root.Subcommands.Add(PipelineCommand.Create(console));
         root.Subcommands.Add(WorkerCommand.Create(console));
         root.Subcommands.Add(JobsCommand.Create(console));
         return root;

@@ -1,38 +1,38 @@
 using System.CommandLine;
 using SaeAlign.Core;
-using SaeAlign.ToyModels;
+using SaeAlign.Pipelines;
 
 namespace SaeAlign.Tool.Commands;
 
 /// <summary>
-/// `saealign demo`: a small toy pair end to end on embedded defaults, so a new user sees the workflow
-/// and its files in about a minute. The demo owns its output folder and replaces it on every run.
+/// `saealign demo`: the paper-toy disentanglement pipeline at a scale that finishes in a few minutes on two
+/// cores, then the before/after table and where the report and plots are. A re-run reuses finished stages.
 /// </summary>
 internal static class DemoCommand
 {
-    public const string Preset = "paper-64x16";
-    public const int Steps = 3000;
-    public const int EvalRows = 20_000;
+    public const string Preset = "paper-toy";
+    public const double Scale = 0.1;
+    public static readonly IReadOnlyList<int> Neurons = [16, 32];
+
+    public static PipelineSpec Spec() => PipelineSpec.LoadPreset(Preset).Scaled(Scale) with { Neurons = Neurons };
 
     public static Command Create(CliConsole console)
     {
-        var output = new Option<string>("--out") { Description = "Folder for the demo's files (replaced on every run).", DefaultValueFactory = _ => "saealign-demo" };
+        var output = new Option<string>("--out") { Description = "Run folder for the demo (a re-run reuses finished stages).", DefaultValueFactory = _ => "saealign-demo" };
         var common = new CommonOptions();
-        var command = new Command("demo", $"Train two {Preset} toy models (seeds 0 and 1, same data) at demo scale and show where the files are.") { output };
+        var command = new Command("demo",
+            $"The {Preset} experiment at {Scale:0.##} scale for m = {string.Join(", ", Neurons)}: toy models, an SAE per model, alignment before/after, report and plots.")
+        {
+            output,
+        };
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             var settings = common.Read(parse);
-            var config = ToyPreset.Load(Preset).Config with { Steps = Steps, EvalRows = EvalRows };
-            var folder = Path.Combine(parse.GetValue(output)!, "toy");
-            var result = ToyTrainCommand.Run(console, new ToyExperiment(config, [0, 1]), folder, force: true, settings, cancellationToken);
-            ToyTrainCommand.Report(console, result, settings.Json);
+            var result = PipelineCommand.Run(console, settings, Spec(), $"{Preset} demo", parse.GetValue(output)!, cancellationToken);
+            PipelineCommand.Report(console, settings, result);
             if (!settings.Json)
-            {
-                console.Out.WriteLine("Files (Parquet, readable by pandas/pyarrow/DuckDB):");
-                foreach (var file in result.Files) console.Out.WriteLine($"  {Path.Combine(result.Folder, file)}");
-                console.Out.WriteLine($"Next: saealign toy train --preset paper-64x32 --seeds 0,1 --out runs/paper-64x32");
-            }
+                console.Out.WriteLine($"Full scale (about ten minutes per width on two cores): saealign pipeline run --preset {Preset} --out runs/{Preset}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;

@@ -22,7 +22,7 @@ internal static class SaeEncodeCommand
         {
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
-            var dictionary = Load(parse.GetValue(sae)!);
+            var dictionary = DictionaryFile.Read(parse.GetValue(sae)!, "--sae");
             string inputPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
             var data = ActivationFile.Read(inputPath, cancellationToken);
             InvalidInputException.Require(data.Columns == dictionary.DIn,
@@ -41,18 +41,5 @@ internal static class SaeEncodeCommand
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
-    }
-
-    /// <summary>A run folder (its dictionary.parquet), a SAELens folder, or a dictionary Parquet file.</summary>
-    internal static SaeDictionary Load(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            string dictionary = Path.Combine(path, SaeTrainingRun.DictionaryFile);
-            if (File.Exists(dictionary)) return DictionaryParquet.Read(dictionary);
-            return SaeLensFolder.Read(path);
-        }
-        InvalidInputException.Require(File.Exists(path), $"--sae: {path} does not exist.");
-        return DictionaryParquet.Read(path);
     }
 }

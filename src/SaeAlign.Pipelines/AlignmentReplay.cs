@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SaeAlign.Alignment;
+using SaeAlign.Core;
+using SaeAlign.Data;
+using SaeAlign.Sae;
+
+namespace SaeAlign.Pipelines;
+
+/// <summary>Where a replay's inputs are: two activation files over the same stimuli and an SAE for each.</summary>
+public sealed record ReplayInputs(string SourceActivations, string TargetActivations, string SourceSae, string TargetSae);
+
+/// <summary>A replay's scores (source seed 0, target seed 1) and their before/after summary.</summary>
+public sealed record ReplayResult(int Rows, int SourceUnits, int TargetUnits, IReadOnlyList<AlignmentScore> Scores, IReadOnlyList<AlignmentSummary> Summaries);
+
+/// <summary>
+/// Alignment before/after disentanglement for SAEs trained anywhere (here, SAELens, PyTorch): encode each
+/// activation set with its own SAE and compare neurons and latents, with an untrained SAE of each shape as the control.
+/// </summary>
+public static class AlignmentReplay
+{
+    public const long ControlSeed = 0;
+
+    /// <summary>Reads and cross-checks the four inputs; every error names the file and what does not fit.</summary>
+    public static (ModelRepresentations Source, ModelRepresentations Target) Encode(ReplayInputs inputs, CancellationToken cancellationToken = default)
+    {
+        var source = ActivationFile.Read(inputs.SourceActivations, cancellationToken);
+        var target = ActivationFile.Read(inputs.TargetActivations, cancellationToken);
+        bool bothParquet = IsParquet(inputs.SourceActivations) && IsParquet(inputs.TargetActivations);
+        _ = new InMemoryPairedRows(source, target, inputs.SourceActivations, inputs.TargetActivations, compareStimuli: bothParquet);
+        var sourceSae = DictionaryFile.Read(inputs.SourceSae, "--source-sae");
+        var targetSae = DictionaryFile.Read(inputs.TargetSae, "--target-sae");
+        RequireWidth(inputs.SourceSae, sourceSae, inputs.SourceActivations, source);
+        RequireWidth(inputs.TargetSae, targetSae, inputs.TargetActivations, target);
+        return (Represent("source", 0, source, sourceSae, cancellationToken), Represent("target", 1, target, targetSae, cancellationToken));
+    }
+
+    public static ReplayResult Run(ReplayInputs inputs, AlignmentOptions options, Action<string>? scored = null, CancellationToken cancellationToken = default)
+    {
+        var (source, target) = Encode(inputs, cancellationToken);
+        var scores = Comparisons.Score(source.Neurons.Columns, source, target, options, scored, cancellationToken);
+        return new ReplayResult(source.Neurons.Rows, source.Neurons.Columns, target.Neurons.Columns, scores, AlignmentSummary.Of(scores));
+    }
+
+    /// <summary>Writes the replay's report (scores, summaries, before/after bars) into <paramref name="run"/> and commits it.</summary>
+    public static void WriteReport(RunFolder run, ReplayInputs inputs, AlignmentOptions options, ReplayResult result)
+    {
+        PipelineReport.Write(run, "replay", result.Scores, []);
+        var config = new JsonObject
+        {
+            ["inputs"] = JsonSerializer.SerializeToNode(inputs, SaeConfig.Json),
+            ["metrics"] = new JsonArray(options.Metrics.Select(m => (JsonNode)m).ToArray()),
+            ["cv"] = options.Cv.ToString(),
+            ["rows"] = result.Rows,
+        };
+        run.Commit(new RunManifest("replay", config, [0, 1], SoftwareVersions.Current, new Dictionary<string, double>()));
+    }
+
+    private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, SaeDictionary sae, CancellationToken ct) =>
+        new(name, seed, neurons, SaeMetrics.Encode(sae, neurons, ct), SaeMetrics.Encode(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct));
+
+    private static void RequireWidth(string saePath, SaeDictionary sae, string activationsPath, ActivationSet activations) =>
+        InvalidInputException.Require(sae.DIn == activations.Columns,
+            $"{saePath}: the SAE's d_in is {sae.DIn} but {activationsPath} has {activations.Columns} units; was the SAE trained on another model or layer?");
+
+    private static bool IsParquet(string path) => Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase);
+}

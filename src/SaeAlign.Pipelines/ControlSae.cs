@@ -1,0 +1,21 @@
+using SaeAlign.Core;
+using SaeAlign.Sae;
+
+namespace SaeAlign.Pipelines;
+
+/// <summary>
+/// The control of every before/after comparison: an untrained SAE of the same architecture and shape.
+/// Its latents are a random overcomplete projection, so any gain it shows over the neurons is not disentanglement.
+/// </summary>
+public static class ControlSae
+{
+    public static SaeDictionary Untrained(SaeConfig config, int dIn, long seed)
+    {
+        using var model = SaeModels.Create(config with { Seed = Seeds.Derive(seed, "random-sae") }, dIn, TorchSharp.torch.zeros(dIn));
+        return SaeDictionary.FromModel(model, 1.0, null);
+    }
+
+    /// <summary>An untrained SAE shaped like <paramref name="trained"/> (architecture, d_in, d_sae, k).</summary>
+    public static SaeDictionary Like(SaeDictionary trained, long seed) =>
+        Untrained(SaeConfig.For(trained.Architecture) with { DSae = trained.DSae, K = trained.K }, trained.DIn, seed);
+}

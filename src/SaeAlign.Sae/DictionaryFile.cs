@@ -1,0 +1,19 @@
+using SaeAlign.Core;
+
+namespace SaeAlign.Sae;
+
+/// <summary>Reads a dictionary from whatever a user points at: a `sae train` run folder, a SAELens folder, or a dictionary .parquet.</summary>
+public static class DictionaryFile
+{
+    /// <param name="option">The option or field the path came from, named in the error when it does not exist.</param>
+    public static SaeDictionary Read(string path, string option)
+    {
+        if (Directory.Exists(path))
+        {
+            string dictionary = Path.Combine(path, SaeTrainingRun.DictionaryFile);
+            return File.Exists(dictionary) ? DictionaryParquet.Read(dictionary) : SaeLensFolder.Read(path);
+        }
+        InvalidInputException.Require(File.Exists(path), $"{option}: {path} does not exist.");
+        return DictionaryParquet.Read(path);
+    }
+}
