@@ -15,7 +15,9 @@ namespace SaeAlign.Pipelines;
 /// same shape, the control) -> alignment for every comparison and model pair -> report. Each stage is a run
 /// folder keyed by its config, so a re-run resumes after the last finished stage.
 /// </summary>
-public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
+/// <param name="parallelism">How many seeds (SAE training, encoding) and model pairs (alignment) run at once, each on
+/// the calling thread's torch ops: for models this small, one torch thread per seed beats several threads per op.</param>
+public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int parallelism = 1)
 {
     public const string ReportFolder = "report";
 
@@ -73,9 +75,7 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
         progress?.Report(new PipelineProgress($"m{m}: activations", 1));
 
         var saeConfig = spec.Sae with { TrainFraction = spec.TrainFraction };
-        var dictionaries = new List<SaeDictionary>();
-        var curves = new List<(long, double[], double[])>();
-        for (int k = 0; k < models.Count; k++)
+        var saes = Concurrently.Map(models.Count, parallelism, ct, k =>
         {
             long seed = models[k].Seed;
             string stage = $"m{m}: SAE seed {seed}";
@@ -98,17 +98,18 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
                 ]);
                 return new Dictionary<string, double>();
             });
-            if (trained) ran.Add($"m{m}/sae-seed{seed}");
-            else progress?.Report(new PipelineProgress(stage, 1, Skipped: true));
-            dictionaries.Add(DictionaryParquet.Read(Path.Combine(saeFolder, SaeTrainingRun.DictionaryFile)));
+            if (!trained) progress?.Report(new PipelineProgress(stage, 1, Skipped: true));
             var curve = TableParquet.Read(Path.Combine(saeFolder, "metrics.parquet"));
-            curves.Add((seed, ((int[])curve[0].Values).Select(v => (double)v).ToArray(), ((float[])curve[1].Values).Select(v => (double)v).ToArray()));
-        }
+            return (Trained: trained, Dictionary: DictionaryParquet.Read(Path.Combine(saeFolder, SaeTrainingRun.DictionaryFile)),
+                Curve: (seed, ((int[])curve[0].Values).Select(v => (double)v).ToArray(), ((float[])curve[1].Values).Select(v => (double)v).ToArray()));
+        });
+        ran.AddRange(saes.Select((sae, k) => sae.Trained ? $"m{m}/sae-seed{models[k].Seed}" : null).OfType<string>());
 
         progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
-        var representations = models.Select((model, k) => new ModelRepresentations($"seed {model.Seed}", model.Seed, heldOutHidden[k],
-            SaeMetrics.Encode(dictionaries[k], heldOutHidden[k], ct),
-            SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, model.Seed), heldOutHidden[k], ct))).ToArray();
+        var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
+            $"seed {models[k].Seed}", models[k].Seed, heldOutHidden[k],
+            SaeMetrics.Encode(saes[k].Dictionary, heldOutHidden[k], ct),
+            SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, models[k].Seed), heldOutHidden[k], ct)));
         progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
 
         string alignFolder = Path.Combine(folder, "alignment");
@@ -124,20 +125,18 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title)
         bool aligned = PipelineStage.RunOrSkip(alignFolder, "pipeline-alignment", alignKey, spec.Seeds, run =>
         {
             var options = new AlignmentOptions { Metrics = spec.Metrics, Cv = CrossValidation.Parse(spec.Cv) };
-            var rows = new List<AlignmentScore>();
             var pairs = Enumerable.Range(0, models.Count).SelectMany(i => Enumerable.Range(0, models.Count).Where(j => j != i).Select(j => (i, j))).ToArray();
             int done = 0;
-            foreach (var (i, j) in pairs)
-                rows.AddRange(Comparisons.Score(m, representations[i], representations[j], options,
-                    _ => progress?.Report(new PipelineProgress($"m{m}: alignment", (double)++done / (pairs.Length * Comparisons.All.Count))), ct));
-            AlignmentScore.Write(run.PathFor("scores.parquet"), rows);
+            var rows = Concurrently.Map(pairs.Length, parallelism, ct, p => Comparisons.Score(m, representations[pairs[p].i], representations[pairs[p].j], options,
+                _ => progress?.Report(new PipelineProgress($"m{m}: alignment", (double)Interlocked.Increment(ref done) / (pairs.Length * Comparisons.All.Count))), ct));
+            AlignmentScore.Write(run.PathFor("scores.parquet"), rows.SelectMany(r => r).ToArray());
             return new Dictionary<string, double>();
         });
         if (aligned) ran.Add($"m{m}/alignment");
         else progress?.Report(new PipelineProgress($"m{m}: alignment", 1, Skipped: true));
         var scores = AlignmentScore.Read(Path.Combine(alignFolder, "scores.parquet"));
 
-        var figures = new WidthFigures(m, models[0], curves,
+        var figures = new WidthFigures(m, models[0], saes.Select(sae => sae.Curve).ToArray(),
             SaeMetrics.BestCorrelations(truth, heldOutHidden[0]), SaeMetrics.BestCorrelations(truth, representations[0].Latents));
         return (scores, figures);
     }

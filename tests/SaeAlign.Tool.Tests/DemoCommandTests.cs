@@ -11,8 +11,8 @@ public class DemoCommandTests
     {
         var spec = DemoCommand.Spec();
         var preset = SaeAlign.Pipelines.PipelineSpec.LoadPreset("paper-toy");
-        Assert.That(JsonSerializer.Serialize(spec with { Toy = preset.Toy, Stimuli = preset.Stimuli, Neurons = preset.Neurons }, SaeConfig.Json),
-            Is.EqualTo(JsonSerializer.Serialize(preset, SaeConfig.Json)), "only the scale and the widths differ");
+        Assert.That(JsonSerializer.Serialize(spec with { Toy = preset.Toy, Stimuli = preset.Stimuli, Neurons = preset.Neurons, Metrics = preset.Metrics }, SaeConfig.Json),
+            Is.EqualTo(JsonSerializer.Serialize(preset, SaeConfig.Json)), "only the scale, the widths and the metrics differ");
         Assert.That(spec.Toy with { Steps = preset.Toy.Steps }, Is.EqualTo(preset.Toy));
         Assert.That(spec.Neurons, Is.EqualTo(new[] { 16, 32 }));
         Assert.That(spec.Stimuli, Is.LessThan(preset.Stimuli));

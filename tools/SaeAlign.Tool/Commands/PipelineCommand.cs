@@ -15,7 +15,8 @@ internal static class PipelineCommand
         var neurons = new Option<string?>("--neurons") { Description = "Only these toy widths, e.g. 32 or 16,32 (default: the spec's)." };
         var output = new Option<string>("--out") { Description = "Run folder; a re-run with the same spec resumes after the last finished stage.", Required = true };
         var common = new CommonOptions();
-        var run = new Command("run", "Train toy models, an SAE per model, and report alignment before/after disentanglement.") { specFile, preset, scale, neurons, output };
+        var run = new Command("run", "Train toy models, an SAE per model, and report alignment before/after disentanglement. " +
+            "--threads N runs N seeds or model pairs at once, one torch thread each; results do not depend on it.") { specFile, preset, scale, neurons, output };
         common.AddTo(run);
         run.SetAction((parse, cancellationToken) =>
         {
@@ -35,8 +36,9 @@ internal static class PipelineCommand
 
     public static PipelineResult Run(CliConsole console, CommonSettings settings, PipelineSpec spec, string title, string folder, CancellationToken cancellationToken)
     {
-        TorchRuntime.Configure(settings.Threads);
-        var pipeline = new DisentanglementPipeline(spec, title);
+        // Toy-sized models run fastest on one torch thread each, with --threads seeds (or model pairs) at once.
+        TorchRuntime.Configure(threads: 1);
+        var pipeline = new DisentanglementPipeline(spec, title, settings.Threads == 0 ? Environment.ProcessorCount : settings.Threads);
         return StageProgress.Run(console, settings, progress => pipeline.Run(folder, progress, cancellationToken));
     }
 

@@ -16,13 +16,16 @@ internal static class StageProgress
             .Start(context =>
             {
                 var tasks = new Dictionary<string, ProgressTask>();
-                // Synchronous callback: a stage's bar is up to date before the stage's next step runs.
+                // Seeds run concurrently, so reports arrive from several threads.
                 var progress = new ProgressCallback<PipelineProgress>(p =>
                 {
-                    if (!tasks.TryGetValue(p.Stage, out var task))
-                        tasks[p.Stage] = task = context.AddTask(Markup.Escape(p.Stage), maxValue: 1);
-                    task.Value = p.Fraction;
-                    if (p.Skipped) task.Description = Markup.Escape($"{p.Stage} (reused)");
+                    lock (tasks)
+                    {
+                        if (!tasks.TryGetValue(p.Stage, out var task))
+                            tasks[p.Stage] = task = context.AddTask(Markup.Escape(p.Stage), maxValue: 1);
+                        task.Value = p.Fraction;
+                        if (p.Skipped) task.Description = Markup.Escape($"{p.Stage} (reused)");
+                    }
                 });
                 return work(progress);
             });
