@@ -21,6 +21,9 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int
 {
     public const string ReportFolder = "report";
 
+    /// <summary>Held-out rows behind the per-feature best-correlation figure.</summary>
+    public const int FigureRows = 200_000;
+
     public PipelineResult Run(string root, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         spec.Validate(title);
@@ -70,7 +73,9 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int
 
         progress?.Report(new PipelineProgress($"m{m}: activations", 0));
         var hidden = ToyEvaluation.HiddenFromStream(toyConfig, models, toyConfig.TrainingStreamSeed, 0, stimuli, ct);
-        var truth = ToyEvaluation.FromStream(toyConfig, models.Take(1).ToArray(), toyConfig.TrainingStreamSeed, trainRows, heldOut, ct).Features;
+        // The feature-recovery figure needs a sample, not all held-out rows (2M at full scale, gigabytes in float64).
+        int figureRows = Math.Min(heldOut, FigureRows);
+        var truth = ToyEvaluation.FromStream(toyConfig, models.Take(1).ToArray(), toyConfig.TrainingStreamSeed, trainRows, figureRows, ct).Features;
         var heldOutHidden = hidden.Select(h => Slice(h, trainRows, heldOut)).ToArray();
         progress?.Report(new PipelineProgress($"m{m}: activations", 1));
 
@@ -137,7 +142,8 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int
         var scores = AlignmentScore.Read(Path.Combine(alignFolder, "scores.parquet"));
 
         var figures = new WidthFigures(m, models[0], saes.Select(sae => sae.Curve).ToArray(),
-            SaeMetrics.BestCorrelations(truth, heldOutHidden[0]), SaeMetrics.BestCorrelations(truth, representations[0].Latents));
+            SaeMetrics.BestCorrelations(truth, Slice(heldOutHidden[0], 0, figureRows)),
+            SaeMetrics.BestCorrelations(truth, Slice(representations[0].Latents, 0, figureRows)));
         return (scores, figures);
     }
 

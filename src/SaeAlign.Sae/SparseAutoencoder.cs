@@ -74,7 +74,8 @@ public abstract class SparseAutoencoder : IDisposable
     /// AuxK (Gao et al. 2024; sparsify, SAELens): the k_aux largest pre-activations among dead latents
     /// reconstruct the detached residual, so dead latents receive gradient and come back.
     /// </summary>
-    protected Tensor AuxKLoss(Tensor x, Tensor output, Tensor pre, Tensor deadMask, Func<Tensor, Tensor, Tensor> decodeSparse)
+    /// <param name="gather">Differentiable pre-activations at given indices; default: taken from <paramref name="pre"/> by autograd.</param>
+    protected Tensor AuxKLoss(Tensor x, Tensor output, Tensor pre, Tensor deadMask, Func<Tensor, Tensor, Tensor> decodeSparse, Func<Tensor, Tensor>? gather = null)
     {
         long dead = deadMask.sum().item<long>();
         if (dead == 0 || Config.AuxKCoefficient == 0) return zeros(1).squeeze();
@@ -83,6 +84,7 @@ public abstract class SparseAutoencoder : IDisposable
         double scale = Math.Min(dead / (double)auxK, 1.0);
         var masked = where(deadMask, pre, full_like(pre, double.NegativeInfinity));
         var (values, indices) = topk(masked, k, dim: -1);
+        if (gather is not null) values = gather(indices);
         var residual = (x - output).detach();
         var estimate = decodeSparse(indices, nn.functional.relu(values));
         return (estimate - residual).square().sum(-1).mean() * (Config.AuxKCoefficient * scale);

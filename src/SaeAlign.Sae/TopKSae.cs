@@ -4,15 +4,16 @@ namespace SaeAlign.Sae;
 
 /// <summary>
 /// TopK SAE (Gao et al. 2024; SAELens "topk", sparsify): codes keep each row's k largest
-/// pre-activations (then ReLU); loss = ||x - x̂||² + AuxK. Decoding touches only k rows of W_dec,
-/// so a <see cref="SparseDecoder"/> (Kernels: embedding_bag on CPU, ILGPU) can replace the dense product.
+/// pre-activations (then ReLU); loss = ||x - x̂||² + AuxK. With a <see cref="SparseDecoder"/> (Kernels:
+/// embedding_bag on CPU, ILGPU) the whole step touches only the selected latents: decode and encoder
+/// gradient cost B·k·d_in instead of B·d_sae·d_in.
 /// </summary>
 public sealed class TopKSae : SparseAutoencoder
 {
     public TopKSae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
         : base(config, dIn, wEnc, wDec, bEnc, bDec) { }
 
-    /// <summary>The sparse decode used in training; null decodes densely.</summary>
+    /// <summary>The sparse decode used in training; null trains with dense products (the autograd reference).</summary>
     public SparseDecoder? SparseDecoder { get; set; }
 
     public override Tensor Encode(Tensor x)
@@ -23,16 +24,29 @@ public sealed class TopKSae : SparseAutoencoder
 
     public override SaeStep Forward(Tensor x, Tensor deadMask, int step)
     {
-        var pre = PreActivations(x);
-        var (values, indices) = topk(pre, Config.K, dim: -1);
-        values = nn.functional.relu(values);
-        var output = DecodeSparse(indices, values) + BDec;
+        if (SparseDecoder is { } sparse)
+        {
+            // The latents are chosen on pre-activations computed without gradient; GatheredPreActivations
+            // then gives the chosen ones a gradient that touches only them.
+            var input = x - BDec;
+            Tensor pre;
+            using (no_grad()) pre = PreActivations(x);
+            return Step(x, pre, deadMask,
+                indices => GatheredPreActivations.apply(input, WEnc, BEnc, indices, pre),
+                (indices, values) => sparse(indices, values, WDec));
+        }
+        var dense = PreActivations(x);
+        return Step(x, dense, deadMask, indices => dense.gather(1, indices), DenseDecode);
+    }
+
+    private SaeStep Step(Tensor x, Tensor pre, Tensor deadMask, Func<Tensor, Tensor> gather, Func<Tensor, Tensor, Tensor> decode)
+    {
+        var indices = topk(pre, Config.K, dim: -1).indices;
+        var values = nn.functional.relu(gather(indices));
+        var output = decode(indices, values) + BDec;
         var mse = SquaredError(x, output);
-        var aux = AuxKLoss(x, output, pre, deadMask, DecodeSparse);
+        var aux = AuxKLoss(x, output, pre, deadMask, decode, gather);
         var codes = zeros(x.shape[0], DSae).scatter(-1, indices, values.detach());
         return new SaeStep(mse + aux, output, codes, new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
     }
-
-    private Tensor DecodeSparse(Tensor indices, Tensor values) =>
-        SparseDecoder is { } sparse ? sparse(indices, values, WDec) : DenseDecode(indices, values);
 }

@@ -1,0 +1,64 @@
+using SaeAlign.Sae;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Kernels.Tests;
+
+/// <summary>
+/// A whole TopK training step on the sparse path (sparse decode + the encoder gradient of the selected latents only)
+/// against the dense autograd reference: the same loss, and the same gradients for W_enc, b_enc, W_dec and b_dec,
+/// with AuxK active (some latents marked dead).
+/// </summary>
+public class SparseTopKStepTests
+{
+    private static readonly object[] Shapes =
+    [
+        new object[] { 8, 1, 6, 4 },     // k = 1
+        new object[] { 5, 12, 12, 3 },   // k = d_sae
+        new object[] { 32, 4, 48, 10 },
+    ];
+
+    private static (float Loss, float[][] Gradients) Step(int batch, int k, int dSae, int dIn, Func<TopKSae, SparseDecoder?> sparse)
+    {
+        var config = SaeConfig.For(SaeArchitecture.TopK) with { DSae = dSae, K = k, AuxK = Math.Max(1, dSae / 3), Seed = 3 };
+        using var generator = new Generator(17);
+        var x = randn(batch, dIn, generator: generator);
+        using var model = (TopKSae)SaeModels.Create(config, dIn, randn(dIn, generator: generator) * 0.1);
+        model.SparseDecoder = sparse(model);
+        var dead = arange(dSae).remainder(3).eq(0);
+        var step = model.Forward(x, dead, 0);
+        step.Loss.backward();
+        return (step.Loss.item<float>(), model.Parameters.Select(p => p.Parameter.grad!.data<float>().ToArray()).ToArray());
+    }
+
+    private static void AssertSame((float Loss, float[][] Gradients) actual, (float Loss, float[][] Gradients) expected)
+    {
+        Assert.That(actual.Loss, Is.EqualTo(expected.Loss).Within(1e-5).Percent);
+        string[] names = ["W_enc", "W_dec", "b_enc", "b_dec"];
+        for (int p = 0; p < names.Length; p++)
+        {
+            double scale = Math.Max(1e-6, expected.Gradients[p].Max(v => Math.Abs((double)v)));
+            for (int i = 0; i < expected.Gradients[p].Length; i++)
+                Assert.That(Math.Abs(actual.Gradients[p][i] - expected.Gradients[p][i]) / scale, Is.LessThan(1e-5),
+                    $"∂/∂{names[p]}[{i}]: {actual.Gradients[p][i]} vs {expected.Gradients[p][i]}");
+        }
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void EmbeddingBagPathMatchesDense(int batch, int k, int dSae, int dIn)
+    {
+        using var scope = NewDisposeScope();
+        var dense = Step(batch, k, dSae, dIn, _ => null);
+        var sparse = Step(batch, k, dSae, dIn, model => new EmbeddingBagDecoder(model.WDec).Decode);
+        AssertSame(sparse, dense);
+    }
+
+    [TestCaseSource(nameof(Shapes))]
+    public void IlgpuPathMatchesDense(int batch, int k, int dSae, int dIn)
+    {
+        using var scope = NewDisposeScope();
+        using var kernels = IlgpuSparseDecoder.OnCpu();
+        var dense = Step(batch, k, dSae, dIn, _ => null);
+        var sparse = Step(batch, k, dSae, dIn, _ => kernels.Decode);
+        AssertSame(sparse, dense);
+    }
+}
