@@ -86,6 +86,29 @@ public class SparseDecodeTests
             AssertMatchesDense(Make((int)shape[0], (int)shape[1], (int)shape[2], (int)shape[3]), kernels.Decode);
     }
 
+    [TestCaseSource(nameof(Shapes))]
+    public void FusedSquaredErrorOnTheCpuAcceleratorMatchesDense(int batch, int k, int dSae, int dIn)
+    {
+        using var scope = NewDisposeScope();
+        using var kernels = IlgpuSparseDecoder.OnCpu();
+        var c = Make(batch, k, dSae, dIn);
+        var bias = new TorchSharp.Modules.Parameter(c.Weights[0] * 0.5f);
+        var target = c.Weights * 2f;
+        (float Loss, float[] Values, float[] Decoder, float[] Bias) Run(Func<Tensor> loss)
+        {
+            foreach (var p in new[] { c.Values, c.Decoder, bias }) p.grad?.zero_();
+            var value = loss();
+            (value * 3f).backward();
+            return (value.item<float>(), c.Values.grad!.data<float>().ToArray(), c.Decoder.grad!.data<float>().ToArray(), bias.grad!.data<float>().ToArray());
+        }
+        var expected = Run(() => (Dense(c.Indices, c.Values, c.Decoder) + bias - target).square().sum(-1).mean());
+        var actual = Run(() => kernels.SquaredError(c.Indices, c.Values, c.Decoder, bias, target));
+        AssertClose([actual.Loss], [expected.Loss], "loss");
+        AssertClose(actual.Values, expected.Values, "∂/∂values");
+        AssertClose(actual.Decoder, expected.Decoder, "∂/∂W_dec");
+        AssertClose(actual.Bias, expected.Bias, "∂/∂b_dec");
+    }
+
     [Test]
     public void EmbeddingBagDecoderRefusesAnotherMatrix()
     {
