@@ -1,3 +1,5 @@
+using SaeAlign.Core;
+
 namespace SaeAlign.Alignment;
 
 /// <summary>A dense float64 matrix stored row-major; the metrics' working type for moments and mappings.</summary>
@@ -51,6 +53,9 @@ public sealed class Matrix
                 result[i, j] = this[rows[i], columns[j]];
         return result;
     }
+
+    /// <summary>An activation set's values widened to float64 (metrics accumulate in float64).</summary>
+    public static Matrix From(ActivationSet set) => new(set.Rows, set.Columns, Array.ConvertAll(set.Values, v => (double)v));
 
     public static Matrix FromRows(double[][] rows)
     {

@@ -7,7 +7,8 @@ public sealed record RowBlock(int FirstRow, int Rows, float[] Source, float[] Ta
 
 /// <summary>
 /// Source and target activations over the same stimuli, read in row blocks; can be enumerated more than once
-/// (ridge's leave-one-out pass reads the rows twice).
+/// (ridge's leave-one-out pass reads the rows twice). A block's arrays may be reused for the next block: consume
+/// a block before moving on.
 /// </summary>
 public interface IPairedRows
 {
@@ -49,13 +50,18 @@ public sealed class InMemoryPairedRows : IPairedRows
 
     public IEnumerable<RowBlock> Blocks(CancellationToken ct)
     {
+        // Full blocks share one buffer pair (a block is consumed before the next is asked for): fresh 16 MB
+        // arrays per block would be large-object garbage that the GC collects late, gigabytes over a pass at full scale.
+        float[]? sourceBuffer = null, targetBuffer = null;
         for (int start = 0; start < Rows; start += BlockRows)
         {
             ct.ThrowIfCancellationRequested();
             int rows = Math.Min(BlockRows, Rows - start);
-            yield return new RowBlock(start, rows,
-                source.Values.AsSpan(start * SourceUnits, rows * SourceUnits).ToArray(),
-                target.Values.AsSpan(start * TargetUnits, rows * TargetUnits).ToArray());
+            var x = rows == BlockRows ? sourceBuffer ??= new float[BlockRows * SourceUnits] : new float[rows * SourceUnits];
+            var y = rows == BlockRows ? targetBuffer ??= new float[BlockRows * TargetUnits] : new float[rows * TargetUnits];
+            source.Values.AsSpan(start * SourceUnits, rows * SourceUnits).CopyTo(x);
+            target.Values.AsSpan(start * TargetUnits, rows * TargetUnits).CopyTo(y);
+            yield return new RowBlock(start, rows, x, y);
         }
     }
 }

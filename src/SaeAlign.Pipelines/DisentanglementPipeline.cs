@@ -72,11 +72,12 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int
         var models = ToyExperiment.Load(toyFolder).Models;
 
         progress?.Report(new PipelineProgress($"m{m}: activations", 0));
-        var hidden = ToyEvaluation.HiddenFromStream(toyConfig, models, toyConfig.TrainingStreamSeed, 0, stimuli, ct);
+        var hidden = ToyEvaluation.HiddenFromStream(toyConfig, models, toyConfig.TrainingStreamSeed, 0, stimuli, ct).ToArray();
         // The feature-recovery figure needs a sample, not all held-out rows (2M at full scale, gigabytes in float64).
         int figureRows = Math.Min(heldOut, FigureRows);
         var truth = ToyEvaluation.FromStream(toyConfig, models.Take(1).ToArray(), toyConfig.TrainingStreamSeed, trainRows, figureRows, ct).Features;
         var heldOutHidden = hidden.Select(h => Slice(h, trainRows, heldOut)).ToArray();
+        ProcessMemory.Release();
         progress?.Report(new PipelineProgress($"m{m}: activations", 1));
 
         var saeConfig = spec.Sae with { TrainFraction = spec.TrainFraction };
@@ -109,12 +110,16 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int
                 Curve: (seed, ((int[])curve[0].Values).Select(v => (double)v).ToArray(), ((float[])curve[1].Values).Select(v => (double)v).ToArray()));
         });
         ran.AddRange(saes.Select((sae, k) => sae.Trained ? $"m{m}/sae-seed{models[k].Seed}" : null).OfType<string>());
+        // Only the held-out rows are needed from here on: at full scale the rest is gigabytes.
+        Array.Clear(hidden);
+        ProcessMemory.Release();
 
         progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
         var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
             $"seed {models[k].Seed}", models[k].Seed, heldOutHidden[k],
             SaeMetrics.Encode(saes[k].Dictionary, heldOutHidden[k], ct),
             SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, models[k].Seed), heldOutHidden[k], ct)));
+        ProcessMemory.Release();
         progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
 
         string alignFolder = Path.Combine(folder, "alignment");
@@ -139,6 +144,7 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int
         });
         if (aligned) ran.Add($"m{m}/alignment");
         else progress?.Report(new PipelineProgress($"m{m}: alignment", 1, Skipped: true));
+        ProcessMemory.Release();
         var scores = AlignmentScore.Read(Path.Combine(alignFolder, "scores.parquet"));
 
         var figures = new WidthFigures(m, models[0], saes.Select(sae => sae.Curve).ToArray(),

@@ -98,6 +98,43 @@ public static class ReportPlots
         Save(plot, path, Height + 160, Height);
     }
 
+    /// <summary>
+    /// A sweep: one line per series through (x, mean) with ± error bars (SEM or an interval half-width; none where
+    /// NaN), the x axis on a log scale when <paramref name="logX"/>; dashed series are references (e.g. a noise ceiling).
+    /// </summary>
+    public static void Sweep(string path, string title, string xLabel, string yLabel, bool logX,
+        IReadOnlyList<(string Label, double[] X, double[] Mean, double[] Error, bool Dashed)> series)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int s = 0; s < series.Count; s++)
+        {
+            var (label, x, mean, error, dashed) = series[s];
+            var xs = logX ? x.Select(Math.Log10).ToArray() : x;
+            var line = plot.Add.Scatter(xs, mean);
+            line.LegendText = label;
+            line.Color = palette.GetColor(s);
+            if (dashed) line.LinePattern = LinePattern.Dashed;
+            if (error.Any(e => !double.IsNaN(e)))
+            {
+                var bars = plot.Add.ErrorBar(xs, mean, error.Select(e => double.IsNaN(e) ? 0 : e).ToArray());
+                bars.Color = palette.GetColor(s);
+            }
+        }
+        if (logX)
+        {
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            {
+                LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
+            };
+        }
+        plot.Title(title);
+        plot.XLabel(logX ? xLabel + " (log scale)" : xLabel);
+        plot.YLabel(yLabel);
+        plot.Legend.IsVisible = series.Count > 1;
+        Save(plot, path);
+    }
+
     private static void Save(Plot plot, string path, int width = Width, int height = Height) =>
         AtomicFile.Write(path, temp => plot.SavePng(temp, width, height));
 }

@@ -4,9 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
-using SaeAlign.Data;
 using Spectre.Console;
-using ReportColumn = SaeAlign.Data.TableColumn;
 
 namespace SaeAlign.Tool.Commands;
 
@@ -28,7 +26,7 @@ internal static class AlignCommand
         var stimuli = new Option<int>("--stimuli") { Description = "At most this many stimuli (a seeded sample) for rsa and mknn.", DefaultValueFactory = _ => 10_000 };
         var seed = new Option<long>("--seed") { Description = "Seed of the rsa/mknn stimulus sample.", DefaultValueFactory = _ => 0 };
         var k = new Option<int>("--k") { Description = "Neighbours per stimulus for mknn.", DefaultValueFactory = _ => MutualKnn.DefaultK };
-        var triplets = new Option<string?>("--triplets") { Description = "Parquet file of odd-one-out judgements: integer columns i, j, k, odd (row indices)." };
+        var triplets = new Option<string?>("--triplets") { Description = "Odd-one-out judgements, Parquet or CSV: integer columns i, j, k, odd (row indices), optional subject." };
         var report = new Option<string?>("--report") { Description = "Also write the results as a Parquet table to this file." };
         var common = new CommonOptions();
         var command = new Command("align", "Alignment metrics between a source and a target activation set (same stimuli, same order).")
@@ -60,11 +58,11 @@ internal static class AlignCommand
                 Stimuli = parse.GetValue(stimuli),
                 Seed = parse.GetValue(seed),
                 K = parse.GetValue(k),
-                Triplets = tripletPath is null ? null : TripletAgreement.Read(tripletPath, rows.Rows),
+                Triplets = tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows),
             };
             if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {cvSpec}");
             var result = AlignmentRunner.Run(rows, options, cancellationToken);
-            if (reportPath is not null) WriteReport(reportPath, result, sourcePath, targetPath);
+            if (reportPath is not null) AlignmentReportFile.Write(reportPath, result, sourcePath, targetPath);
             Print(console, result, settings.Json, reportPath);
             return Task.FromResult(ExitCodes.Success);
         });
@@ -93,28 +91,4 @@ internal static class AlignCommand
     private static string Names(IReadOnlyList<string> names) => names.Count == 0 ? "none" : $"{names.Count} ({string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")})";
 
     private static string Format(double value) => value.ToString("0.0000", CultureInfo.InvariantCulture);
-
-    /// <summary>One row per metric and fold (fold -1: the fold mean with its SEM; NaN where there is none).</summary>
-    private static void WriteReport(string path, AlignmentReport result, string sourcePath, string targetPath)
-    {
-        var rows = result.Metrics.SelectMany(m => new[] { (Metric: m, Fold: -1, Score: m.Score, Sem: m.Sem ?? double.NaN) }
-            .Concat(m.FoldScores.Count > 1 ? m.FoldScores.Select((s, f) => (Metric: m, Fold: f, Score: s, Sem: double.NaN)) : [])).ToArray();
-        TableParquet.Write(path,
-        [
-            ReportColumn.String("metric", rows.Select(r => r.Metric.Metric).ToArray()),
-            ReportColumn.String("direction", rows.Select(r => r.Metric.Direction).ToArray()),
-            ReportColumn.String("protocol", rows.Select(r => r.Metric.Protocol).ToArray()),
-            ReportColumn.Int32("fold", rows.Select(r => r.Fold).ToArray()),
-            ReportColumn.Float64("score", rows.Select(r => r.Score).ToArray()),
-            ReportColumn.Float64("sem", rows.Select(r => r.Sem).ToArray()),
-        ], new Dictionary<string, string>
-        {
-            ["saealign.align.source"] = sourcePath,
-            ["saealign.align.target"] = targetPath,
-            ["saealign.align.cv"] = result.Cv,
-            ["saealign.align.rows"] = result.Rows.ToString(CultureInfo.InvariantCulture),
-            ["saealign.align.dropped_source_units"] = JsonSerializer.Serialize(result.DroppedSourceUnits),
-            ["saealign.align.dropped_target_units"] = JsonSerializer.Serialize(result.DroppedTargetUnits),
-        });
-    }
 }
