@@ -66,14 +66,19 @@ public sealed record SaeConfig
     public int ResolvedDSae(int dIn) => DSae == 0 ? 8 * dIn : DSae;
     public int ResolvedAuxK(int dIn) => AuxK == 0 ? Math.Max(1, dIn / 2) : AuxK;
 
-    /// <summary>Throws <see cref="InvalidInputException"/> naming the CLI option of the first invalid value.</summary>
-    public void Validate(int dIn)
+    /// <summary>
+    /// Throws <see cref="InvalidInputException"/> naming the CLI option of the first invalid value.
+    /// <paramref name="dIn"/> null (a queued job whose activations are read later): the upper bounds that
+    /// depend on d_sae = 8 x d_in are left for the run.
+    /// </summary>
+    public void Validate(int? dIn)
     {
-        InvalidInputException.Require(dIn >= 1, $"the activations have {dIn} columns; an SAE needs at least one.");
+        InvalidInputException.Require(dIn is null or >= 1, $"the activations have {dIn} columns; an SAE needs at least one.");
         InvalidInputException.Require(DSae >= 0, $"--d-sae must be at least 1, got {DSae}.");
-        int dSae = ResolvedDSae(dIn);
+        int dSae = DSae > 0 ? DSae : dIn is { } d ? ResolvedDSae(d) : int.MaxValue;
+        string upTo = dSae == int.MaxValue ? "at least 1" : $"between 1 and d_sae = {dSae}";
         bool usesK = Architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.PaperToy;
-        if (usesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"--k must be between 1 and d_sae = {dSae}, got {K}.");
+        if (usesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"--k must be {upTo}, got {K}.");
         InvalidInputException.Require(Batch >= 1, $"--batch must be at least 1, got {Batch}.");
         InvalidInputException.Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}.");
         InvalidInputException.Require(TrainFraction > 0 && TrainFraction <= 1, $"--train-fraction must be in (0, 1], got {TrainFraction}.");
@@ -87,7 +92,7 @@ public sealed record SaeConfig
         InvalidInputException.Require(JumpReluBandwidth > 0 && double.IsFinite(JumpReluBandwidth), $"--bandwidth must be positive, got {JumpReluBandwidth}.");
         InvalidInputException.Require(JumpReluInitThreshold > 0 && double.IsFinite(JumpReluInitThreshold), $"--init-threshold must be positive, got {JumpReluInitThreshold}.");
         InvalidInputException.Require(AuxKCoefficient >= 0 && double.IsFinite(AuxKCoefficient), $"--aux-coefficient must be zero or positive, got {AuxKCoefficient}.");
-        InvalidInputException.Require(AuxK >= 0 && AuxK <= dSae, $"--aux-k must be between 1 and d_sae = {dSae} (0: d_in / 2), got {AuxK}.");
+        InvalidInputException.Require(AuxK >= 0 && AuxK <= dSae, $"--aux-k must be {upTo} (0: d_in / 2), got {AuxK}.");
         InvalidInputException.Require(DeadWindow >= 1, $"--dead-window must be at least 1, got {DeadWindow}.");
         InvalidInputException.Require(ThresholdEmaRate > 0 && ThresholdEmaRate <= 1, $"--threshold-ema must be in (0, 1], got {ThresholdEmaRate}.");
     }

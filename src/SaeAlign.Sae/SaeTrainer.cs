@@ -49,9 +49,16 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
 
         int reportEvery = Math.Max(1, steps / 200);
         Tensor? order = null;
+        bool checkpointing = options.CheckpointPath is not null && options.CheckpointEvery > 0;
         for (int step = start; step < steps; step++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // A stopped run (Ctrl-C, a worker shutting down) keeps its progress: a resume continues from here.
+                if (checkpointing && step > start)
+                    SaeCheckpoint.Write(options.CheckpointPath!, config, step, scale, fingerprint, dIn, model, optimizer, sinceFired, curve);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
             using var scope = NewDisposeScope();
             int epoch = step / stepsPerEpoch, first = step % stepsPerEpoch * config.Batch;
             if (config.Shuffle && (order is null || first == 0 || step == start))
@@ -85,8 +92,8 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
                 curve.Add(point);
                 progress?.Report(new SaeTrainingProgress(step + 1, steps, loss, point.L0, point.DeadFraction));
             }
-            if (options.CheckpointPath is not null && options.CheckpointEvery > 0 && (step + 1) % options.CheckpointEvery == 0 && step + 1 < steps)
-                SaeCheckpoint.Write(options.CheckpointPath, config, step + 1, scale, fingerprint, dIn, model, optimizer, sinceFired, curve);
+            if (checkpointing && (step + 1) % options.CheckpointEvery == 0 && step + 1 < steps)
+                SaeCheckpoint.Write(options.CheckpointPath!, config, step + 1, scale, fingerprint, dIn, model, optimizer, sinceFired, curve);
         }
         order?.Dispose();
         sinceFired.Dispose();

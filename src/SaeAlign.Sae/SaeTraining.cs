@@ -5,7 +5,7 @@ public sealed record SaeTrainingOptions
 {
     /// <summary>Where the checkpoint file is written (atomically, replacing the previous one); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
-    /// <summary>Steps between checkpoints (0: none).</summary>
+    /// <summary>Steps between checkpoints (0: none); when positive, a cancelled run also writes one before it stops.</summary>
     public int CheckpointEvery { get; init; }
     /// <summary>Continue from <see cref="CheckpointPath"/>; its config and data must be this run's.</summary>
     public bool Resume { get; init; }

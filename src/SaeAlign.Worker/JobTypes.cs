@@ -25,5 +25,9 @@ public static class JobTypes
 {
     public static JobTypeRegistry All() => new([
         new TrainToyJob(),
+        new TrainSaeJob(),
+        new EncodeJob(),
+        new AlignJob(),
+        new PipelineJob(),
     ]);
 }

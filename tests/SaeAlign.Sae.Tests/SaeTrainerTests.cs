@@ -68,26 +68,61 @@ public class SaeTrainerTests
         Assert.That(big.Evaluation.Fvu, Is.EqualTo(plain.Evaluation.Fvu).Within(1e-3));
     }
 
-    [Test]
-    public void ResumedRunEqualsUninterruptedRun()
+    // Stopping at a periodic checkpoint, and between checkpoints (the stop itself writes one, at step 13).
+    [TestCase(5, 20)]
+    [TestCase(1000, 13)]
+    public void ResumedRunEqualsUninterruptedRun(int checkpointEvery, int stopAt)
     {
         var folder = Samples.TempFolder();
         var checkpoint = Path.Combine(folder, "checkpoint.safetensors");
         var config = Small(SaeArchitecture.TopK) with { DeadWindow = 3 };
         var uninterrupted = new SaeTrainer(config).Train(hidden);
 
-        // Kill the run after step 20 (cancellation stands in for the process dying); the checkpoint of step 20 survives.
         using var cancel = new CancellationTokenSource();
-        var options = new SaeTrainingOptions { CheckpointPath = checkpoint, CheckpointEvery = 5 };
-        var killed = new Core.ProgressCallback<SaeTrainingProgress>(p => { if (p.Step == 20) cancel.Cancel(); });
-        Assert.Throws<OperationCanceledException>(() => new SaeTrainer(config, options).Train(hidden, killed, cancel.Token));
+        var options = new SaeTrainingOptions { CheckpointPath = checkpoint, CheckpointEvery = checkpointEvery };
+        var stop = new Core.ProgressCallback<SaeTrainingProgress>(p => { if (p.Step == stopAt) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => new SaeTrainer(config, options).Train(hidden, stop, cancel.Token));
 
         var resumed = new SaeTrainer(config, options with { Resume = true }).Train(hidden);
-        Assert.That(resumed.ResumedFromStep, Is.EqualTo(20));
+        Assert.That(resumed.ResumedFromStep, Is.EqualTo(stopAt));
         Assert.That(resumed.Dictionary.WDec, Is.EqualTo(uninterrupted.Dictionary.WDec));
         Assert.That(resumed.Dictionary.WEnc, Is.EqualTo(uninterrupted.Dictionary.WEnc));
         Assert.That(resumed.Dictionary.BDec, Is.EqualTo(uninterrupted.Dictionary.BDec));
         Assert.That(resumed.Curve, Is.EqualTo(uninterrupted.Curve));
+    }
+
+    [Test]
+    public void ACancelledRunWithoutCheckpointsWritesNone()
+    {
+        var checkpoint = Path.Combine(Samples.TempFolder(), "checkpoint.safetensors");
+        using var cancel = new CancellationTokenSource();
+        var stop = new Core.ProgressCallback<SaeTrainingProgress>(p => { if (p.Step == 13) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() =>
+            new SaeTrainer(Small(SaeArchitecture.TopK), new SaeTrainingOptions { CheckpointPath = checkpoint }).Train(hidden, stop, cancel.Token));
+        Assert.That(File.Exists(checkpoint), Is.False);
+    }
+
+    [Test]
+    public void AConfigCanBeCheckedBeforeItsActivationsAreKnown()
+    {
+        Small(SaeArchitecture.TopK).Validate(dIn: null);
+        (SaeConfig.For(SaeArchitecture.TopK) with { K = 100_000 }).Validate(dIn: null);
+        Assert.That(Assert.Throws<InvalidInputException>(() => (SaeConfig.For(SaeArchitecture.TopK) with { K = 0 }).Validate(dIn: null))!.Message,
+            Is.EqualTo("--k must be at least 1, got 0."));
+        Assert.That(Assert.Throws<InvalidInputException>(() => (SaeConfig.For(SaeArchitecture.TopK) with { DSae = 8, K = 9 }).Validate(dIn: null))!.Message,
+            Is.EqualTo("--k must be between 1 and d_sae = 8, got 9."));
+    }
+
+    [Test]
+    public void SettingsNamedLikeTheOptionsFillTheArchitecturesDefaults()
+    {
+        var paperToy = new SaeTrainSettings { Arch = SaeArchitecture.PaperToy, Lr = 0.01 };
+        Assert.That(paperToy.ToConfig(), Is.EqualTo(SaeConfig.For(SaeArchitecture.PaperToy) with { LearningRate = 0.01 }));
+        Assert.That(new SaeTrainSettings().ToConfig(), Is.EqualTo(SaeConfig.For(SaeArchitecture.TopK)));
+        var full = paperToy.WithValuesOf(paperToy.ToConfig());
+        Assert.That((full.DSae, full.K, full.Shuffle, full.BDecInit), Is.EqualTo(((int?)64, (int?)7, (bool?)false, (DecoderBiasInit?)DecoderBiasInit.Zeros)));
+        Assert.That(full.ToConfig(), Is.EqualTo(paperToy.ToConfig()), "writing every default out changes nothing");
+        Assert.That(Assert.Throws<InvalidInputException>(() => new SaeTrainSettings { Seed = -1 }.ToConfig())!.Message, Does.StartWith("--seed"));
     }
 
     [Test]

@@ -12,21 +12,9 @@ public class InMemoryWorkerTests
 {
     private const string Tiny = "\"features\":6,\"neurons\":2,\"steps\":20,\"evalRows\":50";
 
-    private static IHost Host(TempFolder data, int concurrency = 2) => WorkerHost.Build(new Dictionary<string, string?>
-    {
-        ["Worker:DataRoot"] = data.Path,
-        ["Worker:Concurrency"] = concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Worker:TorchThreads"] = "1",
-    });
+    private static IHost Host(TempFolder data, int concurrency = 2) => InMemoryWorker.Build(data, concurrency);
 
-    private static async Task<IReadOnlyList<JobStatus>> Run(TempFolder data, string spec)
-    {
-        var plans = new JobSpecReader(JobTypes.All(), new DataRoot(data.Path)).Read(spec, "spec.json");
-        using var host = Host(data);
-        var queued = new JobQueue(host.Services.GetRequiredService<JobStorage>()).Enqueue(plans);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        return await WorkerHost.RunUntilDoneAsync(host, queued.Select(q => q.Id).ToArray(), timeout.Token);
-    }
+    private static Task<IReadOnlyList<JobStatus>> Run(TempFolder data, string spec) => InMemoryWorker.RunAsync(data, spec);
 
     [Test]
     public async Task ASweepRunsToCompleteRunFoldersWithTheirLogs()

@@ -1,4 +1,5 @@
 using SaeAlign.Data;
+using SaeAlign.Sae;
 using SaeAlign.Tool;
 
 namespace SaeAlign.Worker.Tests;
@@ -13,6 +14,9 @@ public class PostgresWorkerTests
     private const string Tiny = "\"features\":6,\"neurons\":2,\"steps\":20,\"evalRows\":50";
     // Long enough (a few seconds on one thread) to be interrupted in the middle.
     private const string Slow = "\"features\":64,\"neurons\":8,\"steps\":4000,\"evalRows\":50,\"seeds\":[0]";
+    private const string TinySae = "\"activations\":\"acts.npy\",\"dSae\":16,\"k\":2,\"batch\":64";
+    // About 5000 steps (several seconds on one thread), checkpointing every 200.
+    private const string SlowSae = "\"activations\":\"acts.npy\",\"dSae\":32,\"k\":4,\"batch\":16,\"epochs\":40,\"checkpointEvery\":200";
     private static readonly TimeSpan ShortInvisibility = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
@@ -99,16 +103,10 @@ public class PostgresWorkerTests
         var deadline = DateTime.UtcNow + Patience;
         while (DateTime.UtcNow < deadline)
         {
-            if (File.Exists(logPath) && ReadShared(logPath).Contains(text, StringComparison.Ordinal)) return;
+            if (File.Exists(logPath) && TempFolder.ReadShared(logPath).Contains(text, StringComparison.Ordinal)) return;
             await Task.Delay(50);
         }
         Assert.Fail($"{logPath} never showed '{text}'.");
-    }
-
-    private static string ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return new StreamReader(stream).ReadToEnd();
     }
 
     private static int Count(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
@@ -127,18 +125,23 @@ public class PostgresWorkerTests
     }
 
     [Test]
-    public async Task TwoWorkersRunFortyJobsEachOutputWrittenOnce()
+    public async Task TwoWorkersRunFortyToyAndSaeJobsEachOutputWrittenOnce()
     {
-        string seeds = string.Join(",", Enumerable.Range(0, 40).Select(i => $"[{i}]"));
-        var jobs = Enqueue($"{{\"type\":\"train-toy\",{Tiny},\"out\":\"load\",\"sweep\":{{\"seeds\":[{seeds}]}}}}");
+        Activations.WriteNpy(data, "acts.npy", rows: 256, columns: 8);
+        string seeds = string.Join(",", Enumerable.Range(0, 20).Select(i => $"[{i}]"));
+        string saeSeeds = string.Join(",", Enumerable.Range(0, 20));
+        var jobs = Enqueue($"[{{\"type\":\"train-toy\",{Tiny},\"out\":\"load\",\"sweep\":{{\"seeds\":[{seeds}]}}}}," +
+            $"{{\"type\":\"train-sae\",{TinySae},\"out\":\"load-sae\",\"sweep\":{{\"seed\":[{saeSeeds}]}}}}]");
         Assert.That(jobs, Has.Count.EqualTo(40));
         StartWorker(ShortInvisibility);
         StartWorker(ShortInvisibility);
 
         await WaitForSuccess(jobs, Patience);
 
-        AssertOutputsCompleteAndUnique("load", 40);
-        foreach (var run in Directory.GetDirectories(Path.Combine(data.Path, "load")))
+        AssertOutputsCompleteAndUnique("load", 20);
+        AssertOutputsCompleteAndUnique("load-sae", 20);
+        Assert.That(Directory.GetFiles(Path.Combine(data.Path, "load-sae"), "*.checkpoint.safetensors"), Is.Empty, "finished jobs leave no checkpoints");
+        foreach (var run in Directory.GetDirectories(Path.Combine(data.Path, "load")).Concat(Directory.GetDirectories(Path.Combine(data.Path, "load-sae"))))
             Assert.That(Count(File.ReadAllText(Path.Combine(run, JobExecutor.LogFileName)), " started on "), Is.EqualTo(1), run);
         foreach (var worker in workers)
             Assert.That(worker.Output, Does.Not.Contain(PostgresServer.PasswordCanary), "the connection string is never logged");
@@ -167,6 +170,39 @@ public class PostgresWorkerTests
         Assert.That(rerun.Files, Is.EqualTo(uninterrupted.Files), "same files, same SHA-256, as an uninterrupted run");
         Assert.That(Count(File.ReadAllText(Path.Combine(data.Path, killed.Output, JobExecutor.LogFileName)), " started on "), Is.EqualTo(2),
             "the log records the killed attempt and the one that finished");
+    }
+
+    [Test]
+    public async Task ASaeJobWhoseWorkerIsKilledResumesFromItsCheckpointToTheSameDictionary()
+    {
+        Activations.WriteNpy(data, "acts.npy", rows: 2048, columns: 8);
+        var killed = Enqueue($"{{\"type\":\"train-sae\",{SlowSae},\"out\":\"sae-killed\"}}").Single();
+        string output = Path.Combine(data.Path, killed.Output);
+        string checkpoint = SaeTrainingRun.CheckpointPathFor(output);
+        var first = StartWorker(ShortInvisibility);
+        var deadline = DateTime.UtcNow + Patience;
+        while (!File.Exists(checkpoint) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.That(File.Exists(checkpoint), Is.True, "the job checkpointed before the kill");
+
+        first.Kill();
+        first.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.That(Directory.Exists(output), Is.False, "nothing under the final name after SIGKILL");
+
+        var reference = Enqueue($"{{\"type\":\"train-sae\",{SlowSae},\"out\":\"sae-reference\"}}").Single();
+        StartWorker(ShortInvisibility);
+        await WaitForSuccess([killed, reference], Patience);
+
+        AssertOutputsCompleteAndUnique("sae-killed", 1);
+        string log = File.ReadAllText(Path.Combine(output, JobExecutor.LogFileName));
+        Assert.That(Count(log, " started on "), Is.EqualTo(2), "the killed attempt and the one that finished");
+        var resumed = System.Text.RegularExpressions.Regex.Match(log, @"Resumed from the checkpoint at step (\d+)\.");
+        Assert.That(resumed.Success, Is.True, log);
+        Assert.That(int.Parse(resumed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(0));
+        string uninterrupted = Path.Combine(data.Path, reference.Output);
+        Assert.That(File.ReadAllBytes(Path.Combine(output, SaeTrainingRun.DictionaryFile)),
+            Is.EqualTo(File.ReadAllBytes(Path.Combine(uninterrupted, SaeTrainingRun.DictionaryFile))), "bit for bit the dictionary of an uninterrupted run");
+        Assert.That(RunFolder.Read(output).Files, Is.EqualTo(RunFolder.Read(uninterrupted).Files), "every file, SHA-256 for SHA-256");
+        Assert.That(File.Exists(checkpoint), Is.False, "the checkpoint goes once the run folder is complete");
     }
 
     [Test]
@@ -227,6 +263,10 @@ public class PostgresWorkerTests
             ["dotdot.json"] = $"{{\"type\":\"train-toy\",{Tiny},\"out\":\"../up\"}}",
             ["malformed.json"] = "{\"type\": \"train-toy\",",
             ["sweep.json"] = $"{{\"type\":\"train-toy\",{Tiny},\"sweep\":{{\"neurons\":[2,-1]}}}}",
+            ["sae-range.json"] = "{\"type\":\"train-sae\",\"activations\":\"acts.npy\",\"k\":0}",
+            ["sae-outside.json"] = "{\"type\":\"train-sae\",\"activations\":\"/etc/hostname.npy\"}",
+            ["align-metric.json"] = "{\"type\":\"align\",\"source\":\"a.npy\",\"target\":\"b.npy\",\"metrics\":[\"cosine\"]}",
+            ["pipeline-both.json"] = "{\"type\":\"pipeline\",\"preset\":\"paper-toy\",\"spec\":\"x.json\"}",
         };
         foreach (var (name, text) in bad)
         {

@@ -19,6 +19,13 @@ internal sealed class TempFolder : IDisposable
         return path;
     }
 
+    /// <summary>The text of a file another process may still be appending to (a running job's log).</summary>
+    public static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);

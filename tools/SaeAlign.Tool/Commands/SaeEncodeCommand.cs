@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using SaeAlign.Core;
-using SaeAlign.Data;
 using SaeAlign.Sae;
 
 namespace SaeAlign.Tool.Commands;
@@ -24,16 +23,8 @@ internal static class SaeEncodeCommand
             TorchRuntime.Configure(settings.Threads);
             var dictionary = DictionaryFile.Read(parse.GetValue(sae)!, "--sae");
             string inputPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
-            var data = ActivationFile.Read(inputPath, cancellationToken);
-            InvalidInputException.Require(data.Columns == dictionary.DIn,
-                $"{inputPath}: {data.Columns} columns, but the SAE's d_in is {dictionary.DIn}.");
-            var codes = SaeMetrics.Encode(dictionary, data, cancellationToken);
-            ActivationParquet.Write(outputPath, codes, ActivationLayout.Sparse, new Dictionary<string, string>
-            {
-                ["saealign.content"] = "sae codes",
-                ["saealign.architecture"] = dictionary.Architecture.Name(),
-            });
-            double l0 = codes.Values.Count(v => v != 0) / (double)Math.Max(1, codes.Rows);
+            var codes = SaeCodesFile.Write(dictionary, inputPath, outputPath, cancellationToken);
+            double l0 = SaeCodesFile.MeanL0(codes);
             if (settings.Json)
                 console.Out.WriteLine(JsonSerializer.Serialize(new { output = Path.GetFullPath(outputPath), rows = codes.Rows, latents = codes.Columns, l0 }, SaeConfig.Json));
             else

@@ -40,7 +40,7 @@ internal static class SaeTrainCommand
         var unitNorm = new Option<bool?>("--unit-norm-decoder") { Description = "Keep decoder rows at unit norm (default true for topk/batchtopk)." };
         var decode = new Option<string>("--decode") { Description = "topk decoding in training: sparse (embedding_bag, B·k·d_in) or dense.", DefaultValueFactory = _ => "sparse" };
         var trueFeatures = new Option<string?>("--true-features") { Description = "Toy model weights (weights_seedS.parquet): report mean max cosine and features recovered above 0.9." };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (DIR.checkpoint.safetensors; 0: none).", DefaultValueFactory = _ => 0 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (DIR.checkpoint.safetensors; 0: none); Ctrl-C then also writes one.", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue from DIR.checkpoint.safetensors; the options must be the same." };
         var output = new Option<string>("--out") { Description = "Run folder to write.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace an existing output folder." };
@@ -55,47 +55,41 @@ internal static class SaeTrainCommand
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
-            var architecture = SaeArchitectureNames.Parse(parse.GetValue(arch)!, "--arch");
-            var basis = SaeConfig.For(architecture);
-            var config = basis with
+            var config = new SaeTrainSettings
             {
-                DSae = parse.GetValue(dSae) ?? basis.DSae,
-                K = parse.GetValue(k) ?? basis.K,
-                Seed = parse.GetValue(seed) ?? basis.Seed,
-                Batch = parse.GetValue(batch) ?? basis.Batch,
-                Epochs = parse.GetValue(epochs) ?? basis.Epochs,
-                TrainFraction = parse.GetValue(trainFraction) ?? basis.TrainFraction,
-                Shuffle = parse.GetValue(shuffle) ?? basis.Shuffle,
-                LearningRate = parse.GetValue(lr) ?? basis.LearningRate,
-                WeightDecay = parse.GetValue(weightDecay) ?? basis.WeightDecay,
-                LrWarmupSteps = parse.GetValue(warmup) ?? basis.LrWarmupSteps,
-                LrDecaySteps = parse.GetValue(decay) ?? basis.LrDecaySteps,
-                L1Coefficient = parse.GetValue(l1) ?? basis.L1Coefficient,
-                L1WarmupSteps = parse.GetValue(l1Warmup) ?? basis.L1WarmupSteps,
-                L0Coefficient = parse.GetValue(l0) ?? basis.L0Coefficient,
-                JumpReluBandwidth = parse.GetValue(bandwidth) ?? basis.JumpReluBandwidth,
-                JumpReluInitThreshold = parse.GetValue(initThreshold) ?? basis.JumpReluInitThreshold,
-                AuxK = parse.GetValue(auxK) ?? basis.AuxK,
-                AuxKCoefficient = parse.GetValue(auxCoefficient) ?? basis.AuxKCoefficient,
-                DeadWindow = parse.GetValue(deadWindow) ?? basis.DeadWindow,
-                DecoderBiasInit = parse.GetValue(bDecInit) is { } b ? OptionValues.Enum<DecoderBiasInit>(b, "--b-dec-init") : basis.DecoderBiasInit,
-                NormalizeInput = parse.GetValue(normalize) ?? basis.NormalizeInput,
-                UnitNormDecoder = parse.GetValue(unitNorm) ?? basis.UnitNormDecoder,
-            };
-            InvalidInputException.Require(config.Seed >= 0, $"--seed must be zero or positive, got {config.Seed}.");
+                Arch = SaeArchitectureNames.Parse(parse.GetValue(arch)!, "--arch"),
+                DSae = parse.GetValue(dSae),
+                K = parse.GetValue(k),
+                Seed = parse.GetValue(seed),
+                Batch = parse.GetValue(batch),
+                Epochs = parse.GetValue(epochs),
+                TrainFraction = parse.GetValue(trainFraction),
+                Shuffle = parse.GetValue(shuffle),
+                Lr = parse.GetValue(lr),
+                WeightDecay = parse.GetValue(weightDecay),
+                LrWarmupSteps = parse.GetValue(warmup),
+                LrDecaySteps = parse.GetValue(decay),
+                L1Coefficient = parse.GetValue(l1),
+                L1WarmupSteps = parse.GetValue(l1Warmup),
+                L0Coefficient = parse.GetValue(l0),
+                Bandwidth = parse.GetValue(bandwidth),
+                InitThreshold = parse.GetValue(initThreshold),
+                AuxK = parse.GetValue(auxK),
+                AuxCoefficient = parse.GetValue(auxCoefficient),
+                DeadWindow = parse.GetValue(deadWindow),
+                BDecInit = parse.GetValue(bDecInit) is { } b ? OptionValues.Enum<DecoderBiasInit>(b, "--b-dec-init") : null,
+                NormalizeInput = parse.GetValue(normalize),
+                UnitNormDecoder = parse.GetValue(unitNorm),
+            }.ToConfig();
             int every = parse.GetValue(checkpointEvery);
             InvalidInputException.Require(every >= 0, $"--checkpoint-every must be zero or positive, got {every}.");
-            bool sparse = parse.GetValue(decode) switch
-            {
-                "sparse" => true,
-                "dense" => false,
-                var other => throw new InvalidInputException($"--decode: unknown value '{other}'. Use sparse or dense."),
-            };
             var options = new SaeTrainingOptions
             {
                 CheckpointEvery = every,
                 Resume = parse.GetValue(resume),
-                SparseDecoder = sparse ? decoder => new EmbeddingBagDecoder(decoder).Decode : null,
+                SparseDecoder = OptionValues.Enum<TopKDecoding>(parse.GetValue(decode)!, "--decode") == TopKDecoding.Sparse
+                    ? decoder => new EmbeddingBagDecoder(decoder).Decode
+                    : null,
             };
             var truth = parse.GetValue(trueFeatures) is { } path ? ModelWeightsParquet.Read(path) : null;
             var settings = common.Read(parse);

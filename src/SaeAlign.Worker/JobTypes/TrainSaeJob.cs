@@ -1,0 +1,110 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using SaeAlign.Core;
+using SaeAlign.Data;
+using SaeAlign.Kernels;
+using SaeAlign.Sae;
+
+namespace SaeAlign.Worker;
+
+/// <summary>
+/// A <c>train-sae</c> spec: the fields of <c>saealign sae train</c>'s options in camelCase (the training
+/// choices of <see cref="SaeTrainSettings"/>, plus the files, the decoding and the checkpoint interval).
+/// </summary>
+public sealed record TrainSaeSpec : SaeTrainSettings
+{
+    /// <summary>Activation file (.parquet or .npy) inside the data root.</summary>
+    public string? Activations { get; init; }
+    public TopKDecoding? Decode { get; init; }
+    /// <summary>Toy model weights (weights_seedS.parquet) for the feature-recovery metrics, or null.</summary>
+    public string? TrueFeatures { get; init; }
+    /// <summary>Steps between checkpoints; 0 turns them off (then a killed job starts over).</summary>
+    public int? CheckpointEvery { get; init; }
+    /// <summary>Folder (relative to the data root) that receives the hash-named run folder.</summary>
+    public string? Out { get; init; }
+}
+
+/// <summary>
+/// <c>train-sae</c>: <see cref="SaeTrainingRun"/> as a job. It checkpoints next to its output folder
+/// (<c>HASH.checkpoint.safetensors</c>) every <c>checkpointEvery</c> steps and when the worker stops it, so
+/// a retried job, or one picked up again after its worker died, continues from the latest checkpoint and
+/// ends with the same dictionary as an uninterrupted run.
+/// </summary>
+public sealed class TrainSaeJob : JobType<TrainSaeSpec>
+{
+    public const string DefaultOut = "runs/train-sae";
+    public const int DefaultCheckpointEvery = 500;
+
+    public override string Name => "train-sae";
+
+    protected override TrainSaeSpec Normalize(TrainSaeSpec spec, DataRoot root)
+    {
+        var config = spec.ToConfig();
+        // d_in is known once the job reads the activations; bounds that depend on it are checked then.
+        config.Validate(dIn: null);
+        int every = spec.CheckpointEvery ?? DefaultCheckpointEvery;
+        InvalidInputException.Require(every >= 0, $"checkpointEvery must be zero or positive, got {every}.");
+        return (TrainSaeSpec)spec.WithValuesOf(config) with
+        {
+            Activations = ExistingFile(root, spec.Activations, "activations", ".parquet", ".npy"),
+            Decode = spec.Decode ?? TopKDecoding.Sparse,
+            TrueFeatures = spec.TrueFeatures is null ? null : ExistingFile(root, spec.TrueFeatures, "trueFeatures", ".parquet"),
+            CheckpointEvery = every,
+            Out = root.Relative(spec.Out ?? DefaultOut, "out"),
+        };
+    }
+
+    protected override string OutputParent(TrainSaeSpec normalized) => normalized.Out!;
+
+    protected override Task RunAsync(TrainSaeSpec spec, JobRun run, CancellationToken cancellationToken)
+    {
+        string checkpoint = SaeTrainingRun.CheckpointPathFor(run.OutputFolder);
+        bool resume = spec.CheckpointEvery > 0 && File.Exists(checkpoint);
+        if (resume) run.Log.LogInformation("Found the checkpoint {Checkpoint} of an earlier attempt; resuming from it.", checkpoint);
+        var options = new SaeTrainingOptions
+        {
+            CheckpointEvery = spec.CheckpointEvery!.Value,
+            Resume = resume,
+            SparseDecoder = spec.Decode == TopKDecoding.Sparse ? decoder => new EmbeddingBagDecoder(decoder).Decode : null,
+        };
+        var truth = spec.TrueFeatures is null ? null : ModelWeightsParquet.Read(run.Root.Resolve(spec.TrueFeatures, "trueFeatures"));
+        // The trainer reports every steps/200 steps; the log gets the first report past each tenth.
+        int logged = -1;
+        var progress = new ProgressCallback<SaeTrainingProgress>(p =>
+        {
+            int tenth = (int)(10L * p.Step / p.Steps);
+            if (tenth <= logged) return;
+            logged = tenth;
+            run.Log.LogInformation("step {Step}/{Steps}, loss {Loss}, L0 {L0}", p.Step, p.Steps,
+                    p.Loss.ToString("0.000000", CultureInfo.InvariantCulture), p.L0.ToString("0.00", CultureInfo.InvariantCulture));
+        });
+        try
+        {
+            var result = new SaeTrainingRun(spec.ToConfig(), options)
+                .Run(run.Root.Resolve(spec.Activations!, "activations"), run.OutputFolder, force: false, truth, progress, cancellationToken);
+            var evaluation = result.Training.Evaluation;
+            if (result.Training.ResumedFromStep > 0)
+                run.Log.LogInformation("Resumed from the checkpoint at step {Step}.", result.Training.ResumedFromStep);
+            run.Log.LogInformation("{Steps} steps; MSE {Mse}, FVU {Fvu}, L0 {L0}, dead {Dead}", result.Training.Steps,
+                evaluation.Mse.ToString("0.000000", CultureInfo.InvariantCulture), evaluation.Fvu.ToString("0.0000", CultureInfo.InvariantCulture),
+                evaluation.L0.ToString("0.00", CultureInfo.InvariantCulture), evaluation.DeadFraction.ToString("P1", CultureInfo.InvariantCulture));
+        }
+        catch (OperationCanceledException) when (File.Exists(checkpoint))
+        {
+            run.Log.LogInformation("Stopped; the checkpoint {Checkpoint} keeps the progress for the next attempt.", checkpoint);
+            throw;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The path of an existing file with one of <paramref name="extensions"/>, relative to the data root.</summary>
+    internal static string ExistingFile(DataRoot root, string? path, string field, params string[] extensions)
+    {
+        InvalidInputException.Require(path is not null, $"{field}: missing.");
+        string relative = root.Relative(path!, field);
+        InvalidInputException.Require(extensions.Contains(Path.GetExtension(relative).ToLowerInvariant()),
+            $"{field}: '{path}' must be a {string.Join(" or ", extensions)} file.");
+        InvalidInputException.Require(File.Exists(root.Resolve(relative, field)), $"{field}: no file at '{path}' inside the data root.");
+        return relative;
+    }
+}
