@@ -87,9 +87,11 @@ public sealed record RidgeFit(double Alpha, Matrix Weights, double[] MeanX, doub
 /// </summary>
 public sealed class RidgeLeaveOneOut : IDisposable
 {
+    // Rows per matrix product in Add: [rows, alphas x b] stays cache-sized.
+    private const int SubBlockRows = 1024;
     private readonly IReadOnlyList<RidgeProblem> problems;
     private readonly Tensor shiftX, shiftY;
-    private readonly Tensor[] meanX, meanY, vectors, projected, inverses;
+    private readonly Tensor[] meanX, meanY, vectors, predictors, inverses;
     private readonly double[][] errors;
 
     /// <param name="shiftX">The shift the problems' moments were taken about (<see cref="MomentAccumulator.ShiftX"/>).</param>
@@ -101,11 +103,17 @@ public sealed class RidgeLeaveOneOut : IDisposable
         meanX = problems.Select(p => torch.tensor(p.MeanX, ScalarType.Float64)).ToArray();
         meanY = problems.Select(p => torch.tensor(p.MeanY, ScalarType.Float64)).ToArray();
         vectors = problems.Select(p => Dense.ToTensor(p.Eigenvectors)).ToArray();
-        projected = problems.Select(p => Dense.ToTensor(p.Projected)).ToArray();
-        // 1 / (λ_k + alpha) for every alpha: [alphas, a].
+        // 1 / (λ_k + alpha) for every alpha: [a, alphas].
         inverses = problems.Select(p => torch.tensor(
             RidgeRegression.Alphas.SelectMany(alpha => p.Eigenvalues.Select(l => 1 / (l + alpha))).ToArray(),
-            [RidgeRegression.Alphas.Count, p.Eigenvalues.Length], ScalarType.Float64)).ToArray();
+            [RidgeRegression.Alphas.Count, p.Eigenvalues.Length], ScalarType.Float64).t().contiguous()).ToArray();
+        // diag(1 / (λ + alpha)) G for every alpha side by side, [a, alphas x b]: one product predicts every alpha.
+        predictors = problems.Select((p, f) =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var perAlpha = inverses[f].t().unsqueeze(2) * Dense.ToTensor(p.Projected).unsqueeze(0);
+            return perAlpha.permute(1, 0, 2).reshape(p.Projected.Rows, -1).contiguous().DetachFromDisposeScope();
+        }).ToArray();
         errors = problems.Select(_ => new double[RidgeRegression.Alphas.Count]).ToArray();
     }
 
@@ -135,14 +143,19 @@ public sealed class RidgeLeaveOneOut : IDisposable
                 yf = y.index_select(0, index);
             }
             var z = torch.mm(xf - meanX[f], vectors[f]);
+            var zSquared = z.square();
             var yc = yf - meanY[f];
-            for (int k = 0; k < RidgeRegression.Alphas.Count; k++)
+            long n = z.shape[0], alphas = RidgeRegression.Alphas.Count, b = yc.shape[1];
+            for (long first = 0; first < n; first += SubBlockRows)
             {
-                var zs = z * inverses[f][k];
-                var residual = yc - torch.mm(zs, projected[f]);
-                var leverage = (z * zs).sum([1]);
-                var rowErrors = residual.square().sum([1]) / (1 - leverage).square();
-                errors[f][k] += rowErrors.sum().item<double>();
+                // Temporaries freed per sub-block: held until the block ends they reached gigabytes.
+                using var subScope = torch.NewDisposeScope();
+                long count = Math.Min(SubBlockRows, n - first);
+                var residual = torch.mm(z.narrow(0, first, count), predictors[f]).view(count, alphas, b)
+                    .sub_(yc.narrow(0, first, count).unsqueeze(1));
+                var leverage = torch.mm(zSquared.narrow(0, first, count), inverses[f]);
+                var subErrors = residual.pow_(2).sum([2]).div_(leverage.neg_().add_(1).pow_(2)).sum([0]).data<double>();
+                for (int k = 0; k < alphas; k++) errors[f][k] += subErrors[k];
             }
         }
     }
@@ -154,6 +167,6 @@ public sealed class RidgeLeaveOneOut : IDisposable
     {
         shiftX.Dispose();
         shiftY.Dispose();
-        foreach (var t in meanX.Concat(meanY).Concat(vectors).Concat(projected).Concat(inverses)) t.Dispose();
+        foreach (var t in meanX.Concat(meanY).Concat(vectors).Concat(predictors).Concat(inverses)) t.Dispose();
     }
 }

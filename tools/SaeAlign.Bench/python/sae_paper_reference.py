@@ -5,39 +5,10 @@ Run: /usr/bin/python3 tools/SaeAlign.Bench/python/sae_paper_reference.py
 The output is pasted into tests/SaeAlign.Sae.Tests/PaperToySaeTests.cs.
 """
 import torch
-from torch import nn
-from torch.nn import functional as F
+
+from paper_models import ToySAE
 
 D_IN, D_SAE, K, BATCH, ROWS, AUX_ALPHA = 4, 8, 2, 4, 10, 1e-1
-
-
-class ToySAE(nn.Module):
-    def __init__(self, n_inputs, n_hidden, topk):
-        super().__init__()
-        self.topk = topk
-        self.W_enc = nn.Parameter(torch.empty((n_inputs, n_hidden)))
-        self.W_dec = nn.Parameter(torch.empty((n_hidden, n_inputs)))
-        nn.init.xavier_normal_(self.W_enc)
-        nn.init.xavier_normal_(self.W_dec)
-        self.b_enc = nn.Parameter(torch.zeros(n_hidden))
-        self.b_dec = nn.Parameter(torch.zeros(n_inputs))
-
-    def forward(self, x):
-        hidden = (x @ self.W_enc) + self.b_enc
-        preact_feats = hidden
-        hidden = F.relu(hidden)
-        topk_res = torch.topk(hidden, k=self.topk, dim=-1)
-        values = nn.ReLU()(topk_res.values)
-        hidden = torch.zeros_like(hidden)
-        hidden.scatter_(-1, topk_res.indices, values)
-        out = (hidden @ self.W_dec) + self.b_dec
-        is_dead = ((hidden > 0).sum(dim=0) == 0).float().detach()
-        auxk_acts = is_dead * preact_feats
-        deadk_res = torch.topk(auxk_acts, k=D_SAE, dim=-1)
-        top_dead_acts = torch.zeros_like(auxk_acts)
-        top_dead_acts.scatter_(-1, deadk_res.indices, deadk_res.values)
-        dead_recon = (top_dead_acts @ self.W_dec) + self.b_dec
-        return out, hidden, dead_recon
 
 
 def data():
@@ -55,7 +26,7 @@ def main():
     for start in range(0, x.shape[0], BATCH):
         batch = x[start:start + BATCH]
         opt.zero_grad(set_to_none=True)
-        out, latents, dead_recon = sae(batch)
+        out, latents, _, dead_recon = sae(batch).values()
         loss = ((batch - out) ** 2).mean() + (AUX_ALPHA * (dead_recon - (batch - out)) ** 2).mean()
         loss.backward()
         opt.step()

@@ -7,38 +7,20 @@ Prints milliseconds per training step for one model and for the paper's pair (tr
 import time
 
 import torch
-from torch import nn
-from torch.nn import functional as F
+
+from paper_models import Model
 
 N_FEATURES, N_HIDDEN, BATCH, STEPS, P = 64, 32, 1024, 500, 0.1
 
 
-class Model(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.W = nn.Parameter(torch.empty((N_FEATURES, N_HIDDEN)))
-        nn.init.xavier_normal_(self.W)
-        self.b_final = nn.Parameter(torch.zeros(N_FEATURES))
-        self.importance = torch.pow(1 + 2 * torch.arange(N_FEATURES) / N_FEATURES, -2.0)
-
-    def forward(self, x):
-        hidden = F.relu(x @ self.W)
-        return F.relu(hidden @ self.W.T + self.b_final)
-
-
-def batch(generator):
-    feat = torch.rand((BATCH, N_FEATURES), generator=generator)
-    return torch.where(torch.rand((BATCH, N_FEATURES), generator=generator) <= P, feat, torch.zeros(()))
-
-
 def train(seed, steps):
     torch.manual_seed(seed)
-    model = Model()
+    model = Model(N_FEATURES, N_HIDDEN, P)
     opt = torch.optim.AdamW(list(model.parameters()), lr=1e-3)
     generator = torch.Generator().manual_seed(1234)
     for _ in range(steps):
-        x = batch(generator)
-        loss = (model.importance * (x - model(x)) ** 2).mean()
+        x = model.generate_batch(BATCH, generator)
+        loss = (model.importance * (x - model(x)["out"]) ** 2).mean()
         loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
