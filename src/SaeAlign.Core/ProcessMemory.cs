@@ -14,6 +14,9 @@ public static class ProcessMemory
     {
         GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        // Tensors that were never disposed free their native buffers in finalizers, which the first collection only queues.
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         if (OperatingSystem.IsLinux()) MallocTrim(0);
     }
 

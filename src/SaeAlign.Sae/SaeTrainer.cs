@@ -28,11 +28,12 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
         int dSae = config.ResolvedDSae(dIn);
 
         using var outer = NewDisposeScope();
-        var raw = tensor(data.Values.AsSpan(0, trainRows * dIn).ToArray()).reshape(trainRows, dIn);
+        // Straight from the array (a span's ToArray would add a gigabyte of managed garbage at the paper's scale).
+        var raw = tensor(data.Values, [data.Rows, dIn]).narrow(0, 0, trainRows);
         string fingerprint = Fingerprint(data, trainRows);
         var checkpoint = options.Resume ? SaeCheckpoint.Read(RequireCheckpointPath(), config, dIn, fingerprint) : null;
         double scale = checkpoint?.InputScale ?? (config.NormalizeInput ? InputScale(raw) : 1.0);
-        var x = raw * scale;
+        var x = scale == 1.0 ? raw : raw * scale;
 
         using var model = SaeModels.Create(config, dIn, DecoderBiasInit(x));
         if (model is TopKSae topK && options.SparseDecoder is { } sparse) topK.SparseDecoder = sparse(topK.WDec);

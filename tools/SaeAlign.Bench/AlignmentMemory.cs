@@ -40,7 +40,9 @@ public static class AlignmentMemory
                 ActivationParquet.Write(source, x);
                 ActivationParquet.Write(target, y);
             }
-            var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [Command, Child, source, target]) { RedirectStandardOutput = true })!;
+            // Under `dotnet SaeAlign.Bench.dll` the process is the dotnet host, which needs the assembly again.
+            string[] host = Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? [typeof(AlignmentMemory).Assembly.Location] : [];
+            var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [.. host, Command, Child, source, target]) { RedirectStandardOutput = true })!;
             string report = child.StandardOutput.ReadToEnd().Trim();
             child.WaitForExit();
             double inputMb = 2.0 * n * Units * sizeof(float) / 1e6;
