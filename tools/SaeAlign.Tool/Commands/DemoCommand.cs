@@ -35,7 +35,7 @@ internal static class DemoCommand
             var result = PipelineCommand.Run(console, settings, Spec(), $"{Preset} demo", parse.GetValue(output)!, cancellationToken);
             PipelineCommand.Report(console, settings, result);
             if (!settings.Json)
-                console.Out.WriteLine($"Full scale (about ten minutes per width on two cores): saealign pipeline run --preset {Preset} --out runs/{Preset}");
+                console.Out.WriteLine($"Full scale (about five minutes per width on two cores): saealign pipeline run --preset {Preset} --out runs/{Preset}");
             return Task.FromResult(ExitCodes.Success);
         });
         return command;
