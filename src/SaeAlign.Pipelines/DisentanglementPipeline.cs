@@ -72,10 +72,10 @@ public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int
         var models = ToyExperiment.Load(toyFolder).Models;
 
         progress?.Report(new PipelineProgress($"m{m}: activations", 0));
-        var hidden = ToyEvaluation.HiddenFromStream(toyConfig, models, toyConfig.TrainingStreamSeed, 0, stimuli, ct).ToArray();
-        // The feature-recovery figure needs a sample, not all held-out rows (2M at full scale, gigabytes in float64).
+        // The feature-recovery figure needs a sample of the held-out rows' features, not all of them (2M at full scale).
         int figureRows = Math.Min(heldOut, FigureRows);
-        var truth = ToyEvaluation.FromStream(toyConfig, models.Take(1).ToArray(), toyConfig.TrainingStreamSeed, trainRows, figureRows, ct).Features;
+        var (replayed, truth) = ToyEvaluation.HiddenWithFeatures(toyConfig, models, toyConfig.TrainingStreamSeed, 0, stimuli, trainRows, figureRows, ct);
+        var hidden = replayed.ToArray();
         var heldOutHidden = hidden.Select(h => Slice(h, trainRows, heldOut)).ToArray();
         ProcessMemory.Release();
         progress?.Report(new PipelineProgress($"m{m}: activations", 1));

@@ -35,6 +35,18 @@ public class ToyEvaluationTests
     }
 
     [Test]
+    public void OnePassWithAFeatureWindowEqualsTheSeparateReplays()
+    {
+        var models = new ToyModelTrainer(Config).Train([0, 1]);
+        var (hidden, features) = ToyEvaluation.HiddenWithFeatures(Config, models, Config.TrainingStreamSeed, start: 30, rows: 200, featureStart: 170, featureRows: 40);
+        var full = ToyEvaluation.FromStream(Config, models, Config.TrainingStreamSeed, start: 30, rows: 200);
+        var window = ToyEvaluation.FromStream(Config, models, Config.TrainingStreamSeed, start: 170, rows: 40);
+        for (int k = 0; k < 2; k++) Assert.That(hidden[k].Values, Is.EqualTo(full.Hidden[k].Values));
+        Assert.That(features.Values, Is.EqualTo(window.Features.Values));
+        Assert.That(features.Stimuli, Is.EqualTo(window.Features.Stimuli));
+    }
+
+    [Test]
     public void HiddenActivationsAreTheModelAppliedToTheGroundTruthFeatures()
     {
         var model = new ToyModelTrainer(Config).Train([1])[0];

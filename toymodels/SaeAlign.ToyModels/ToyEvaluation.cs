@@ -23,26 +23,39 @@ public sealed record ToyEvaluation(ActivationSet Features, IReadOnlyList<Activat
     /// </summary>
     public static ToyEvaluation FromStream(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, CancellationToken cancellationToken = default)
     {
-        var (features, hidden) = Replay(config, models, streamSeed, start, rows, keepFeatures: true, cancellationToken);
-        var stimuli = StimulusIds(start, rows);
-        var featureNames = Enumerable.Range(0, config.Features).Select(i => $"f{i:D4}").ToArray();
-        return new ToyEvaluation(
-            new ActivationSet(features!, rows, config.Features, stimuli, featureNames),
-            hidden.Select(h => new ActivationSet(h, rows, config.Neurons, stimuli)).ToArray());
+        var (hidden, features) = HiddenWithFeatures(config, models, streamSeed, start, rows, start, rows, cancellationToken);
+        return new ToyEvaluation(features, hidden);
     }
 
     /// <summary>Only the hidden activations of <see cref="FromStream"/>: for large windows whose features are not needed.</summary>
     public static IReadOnlyList<ActivationSet> HiddenFromStream(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, CancellationToken cancellationToken = default)
     {
-        var (_, hidden) = Replay(config, models, streamSeed, start, rows, keepFeatures: false, cancellationToken);
+        var (hidden, _) = Replay(config, models, streamSeed, start, rows, start, 0, cancellationToken);
         var stimuli = StimulusIds(start, rows);
         return hidden.Select(h => new ActivationSet(h, rows, config.Neurons, stimuli)).ToArray();
     }
 
-    private static (float[]? Features, float[][] Hidden) Replay(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, bool keepFeatures, CancellationToken cancellationToken)
+    /// <summary>
+    /// <see cref="HiddenFromStream"/> for rows [<paramref name="start"/>, + <paramref name="rows"/>) together with the
+    /// features of the sub-window [<paramref name="featureStart"/>, + <paramref name="featureRows"/>), in one pass over the stream.
+    /// </summary>
+    public static (IReadOnlyList<ActivationSet> Hidden, ActivationSet Features) HiddenWithFeatures(ToyModelConfig config,
+        IReadOnlyList<TrainedToyModel> models, long streamSeed, long start, int rows, long featureStart, int featureRows, CancellationToken cancellationToken = default)
+    {
+        if (featureStart < start || featureStart + featureRows > start + rows)
+            throw new ArgumentOutOfRangeException(nameof(featureStart), "The feature window must lie inside the replayed rows.");
+        var (hidden, features) = Replay(config, models, streamSeed, start, rows, featureStart, featureRows, cancellationToken);
+        var stimuli = StimulusIds(start, rows);
+        var featureNames = Enumerable.Range(0, config.Features).Select(i => $"f{i:D4}").ToArray();
+        return (hidden.Select(h => new ActivationSet(h, rows, config.Neurons, stimuli)).ToArray(),
+            new ActivationSet(features, featureRows, config.Features, StimulusIds(featureStart, featureRows), featureNames));
+    }
+
+    private static (float[][] Hidden, float[] Features) Replay(ToyModelConfig config, IReadOnlyList<TrainedToyModel> models, long streamSeed,
+        long start, int rows, long featureStart, int featureRows, CancellationToken cancellationToken)
     {
         int n = config.Features, m = config.Neurons;
-        var features = keepFeatures ? new float[(long)rows * n] : null;
+        var features = new float[(long)featureRows * n];
         var hidden = models.Select(_ => new float[(long)rows * m]).ToArray();
         int chunk = Math.Max(config.Batch, ChunkRows / config.Batch * config.Batch);
         using var stream = new SparseFeatureStream(n, config.Probability, streamSeed);
@@ -58,13 +71,16 @@ public sealed record ToyEvaluation(ActivationSet Features, IReadOnlyList<Activat
             {
                 var window = x.narrow(0, from - position, to - from);
                 long offset = from - start;
-                if (features is not null) window.contiguous().data<float>().CopyTo(features.AsSpan((int)(offset * n)));
+                long featureFrom = Math.Max(from, featureStart), featureTo = Math.Min(to, featureStart + featureRows);
+                if (featureTo > featureFrom)
+                    x.narrow(0, featureFrom - position, featureTo - featureFrom).contiguous().data<float>()
+                        .CopyTo(features.AsSpan((int)((featureFrom - featureStart) * n)));
                 for (int k = 0; k < models.Count; k++)
                     models[k].Hidden(window).data<float>().CopyTo(hidden[k].AsSpan((int)(offset * m)));
             }
             position += count;
         }
-        return (features, hidden);
+        return (hidden, features);
     }
 
     private static long[] StimulusIds(long start, int rows) => Enumerable.Range(0, rows).Select(r => start + r).ToArray();
