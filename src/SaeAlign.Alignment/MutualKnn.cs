@@ -39,12 +39,14 @@ public static class MutualKnn
 
     private static Tensor Neighbours(Tensor all, int start, int rows, int k)
     {
-        var similarity = torch.mm(all.narrow(0, start, rows), all.t());
+        long n = all.shape[0];
+        // Similarities rounded to 1e-10 (|s| <= 1, so within ±1e10), so that equal similarities (same-pattern rows,
+        // common in ReLU codes) tie whatever rounding noise the GEMM left; ties go to the lower stimulus index. The
+        // key rounded * n + (n - 1 - j) is unique and orders exactly that way, so a partial top-k needs no full sort.
+        var rounded = torch.round(torch.mm(all.narrow(0, start, rows), all.t()) * 1e10).to_type(ScalarType.Int64);
+        var key = rounded.mul_(n).add_(torch.arange(n - 1, -1, -1, dtype: ScalarType.Int64));
         // Row r of the block is stimulus start + r: its self-similarity sits on the diagonal at offset start.
-        similarity.diagonal(start).fill_(double.NegativeInfinity);
-        // Rounded to 1e-10 and stably sorted: equal similarities (same-pattern rows, common in ReLU codes) rank
-        // by stimulus index, whatever rounding noise the GEMM left.
-        var rounded = torch.round(similarity * 1e10);
-        return rounded.sort(1, descending: true, stable: true).Indices.narrow(1, 0, k);
+        key.diagonal(start).fill_(long.MinValue);
+        return key.topk(k, 1).indexes;
     }
 }

@@ -17,8 +17,8 @@ public sealed record RsaResult(double Score, int Stimuli, int DroppedStimuli);
 /// <summary>
 /// Representational similarity analysis: RDM_ij = 1 - corr(row i, row j) across units, per set; score =
 /// Pearson (or Spearman, on RDM entries rounded to 1e-10) of the two RDMs' upper triangles. Stimuli whose row is constant (e.g. all zero) in
-/// either set have no correlation distance and are dropped from both. Symmetric. RDMs are built in row
-/// blocks of GEMMs, so Pearson never holds an n x n matrix.
+/// either set have no correlation distance and are dropped from both. Symmetric. Pearson needs only a x a
+/// Gram matrices (O(n a²), no RDM); Spearman ranks the n(n-1)/2 entries, built in row blocks of GEMMs.
 /// </summary>
 public static class Rsa
 {
@@ -39,11 +39,20 @@ public static class Rsa
 
         if (comparison == RdmComparison.Pearson)
         {
-            var sums = torch.zeros(5, ScalarType.Float64);
-            ForEachUpperBlock(x, y, n, ct, (sx, sy) =>
-                sums.add_(torch.stack([sx.sum(), sy.sum(), sx.square().sum(), sy.square().sum(), (sx * sy).sum()])));
-            var s = Dense.ToVector(sums);
+            // Sums over all pairs need no n x n matrix: sum_ij s_ij = |sum_i x_i|^2, sum_ij s_ij^2 = |XᵀX|_F^2 and
+            // sum_ij sx_ij sy_ij = |XᵀY|_F^2 (the CKA identity); the upper triangle is (all - diagonal) / 2.
+            var nx = x.square().sum(1);
+            var ny = y.square().sum(1);
+            var s = Dense.ToVector(torch.stack(
+            [
+                x.sum(dim: 0).square().sum() - nx.sum(),
+                y.sum(dim: 0).square().sum() - ny.sum(),
+                torch.mm(x.t(), x).square().sum() - nx.square().sum(),
+                torch.mm(y.t(), y).square().sum() - ny.square().sum(),
+                torch.mm(x.t(), y).square().sum() - (nx * ny).sum(),
+            ]) / 2);
             double m = (double)n * (n - 1) / 2;
+            // The RDMs are 1 - s: negating both sides leaves their correlation unchanged.
             return new RsaResult(Correlation.FromSums(m, s[0], s[1], s[2], s[3], s[4]), n, dropped);
         }
 
