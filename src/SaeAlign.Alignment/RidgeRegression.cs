@@ -93,6 +93,7 @@ public sealed class RidgeLeaveOneOut : IDisposable
     private readonly Tensor shiftX, shiftY;
     private readonly Tensor[] meanX, meanY, vectors, predictors, inverses;
     private readonly double[][] errors;
+    private readonly BlockBuffer blockX = new(), blockY = new();
 
     /// <param name="shiftX">The shift the problems' moments were taken about (<see cref="MomentAccumulator.ShiftX"/>).</param>
     public RidgeLeaveOneOut(IReadOnlyList<RidgeProblem> problems, double[] shiftX, double[] shiftY)
@@ -128,8 +129,8 @@ public sealed class RidgeLeaveOneOut : IDisposable
         using var scope = torch.NewDisposeScope();
         var liveX = torch.tensor(sourceUnits.Select(u => (long)u).ToArray(), ScalarType.Int64);
         var liveY = torch.tensor(targetUnits.Select(u => (long)u).ToArray(), ScalarType.Int64);
-        var x = torch.tensor(source, [rows, sourceWidth]).to_type(ScalarType.Float64).sub_(shiftX).index_select(1, liveX);
-        var y = torch.tensor(target, [rows, targetWidth]).to_type(ScalarType.Float64).sub_(shiftY).index_select(1, liveY);
+        var x = blockX.Load(source, 0, rows, sourceWidth).sub_(shiftX).index_select(1, liveX);
+        var y = blockY.Load(target, 0, rows, targetWidth).sub_(shiftY).index_select(1, liveY);
         for (int f = 0; f < problems.Count; f++)
         {
             Tensor xf = x, yf = y;
@@ -167,6 +168,8 @@ public sealed class RidgeLeaveOneOut : IDisposable
     {
         shiftX.Dispose();
         shiftY.Dispose();
+        blockX.Dispose();
+        blockY.Dispose();
         foreach (var t in meanX.Concat(meanY).Concat(vectors).Concat(predictors).Concat(inverses)) t.Dispose();
     }
 }

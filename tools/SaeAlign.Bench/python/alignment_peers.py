@@ -1,11 +1,12 @@
 """numpy/scipy/sklearn/POT peers of AlignmentBenchmark: each metric as a Python user would compute it, timed
 on the same machine and the same data.
 
-Run: /usr/bin/python3 tools/SaeAlign.Bench/python/alignment_peers.py SOURCE.npy TARGET.npy
-(Debian: apt-get install python3-numpy python3-scipy python3-sklearn python3-pot)
-Writes the data with --make ROWS UNITS first if needed:
-    /usr/bin/python3 tools/SaeAlign.Bench/python/alignment_peers.py --make 2048000 64 /tmp/src.npy /tmp/tgt.npy
-Prints seconds per metric (--cv none, i.e. fit and score on all rows) and the numpy float64 GEMM time for XᵀY.
+Run: /usr/bin/python3 tools/SaeAlign.Bench/python/alignment_peers.py SOURCE.npy TARGET.npy [--metrics semi,soft,...]
+(Debian: apt-get install python3-numpy python3-scipy python3-sklearn python3-pot libopenblas0-pthread; without
+OpenBLAS numpy falls back to the reference BLAS, several times slower at GEMMs, which would flatter SaeAlign.)
+The data: `SaeAlign.Bench align-suite --make ROWS UNITS SOURCE.npy TARGET.npy` (float32; read here as float64).
+Prints seconds per metric (--cv none, i.e. fit and score on all rows; loading excluded) and the numpy float64 GEMM
+time for XᵀY, in the format of `SaeAlign.Bench align-suite`, which times SaeAlign on the same files.
 """
 import sys
 import time
@@ -13,15 +14,9 @@ import time
 import numpy as np
 
 
-def make(rows, units, source_path, target_path):
-    rng = np.random.default_rng(7)
-    latent = rng.standard_normal((rows, 16), dtype=np.float32)
-    for path in (source_path, target_path):
-        w = rng.standard_normal((16, units), dtype=np.float32)
-        np.save(path, np.maximum(latent @ w + 0.5 * rng.standard_normal((rows, units), dtype=np.float32), 0))
-
-
 def timed(name, fn):
+    if name not in SELECTED:
+        return
     start = time.perf_counter()
     value = fn()
     print(f"{name:12s} {time.perf_counter() - start:9.3f} s   score {value:.6f}", flush=True)
@@ -95,8 +90,11 @@ def main(source_path, target_path):
     timed("mknn", mknn)
 
 
+ALL = ["gemm", "semi", "one-to-one", "soft", "ridge", "cka", "procrustes", "rsa", "mknn"]
+SELECTED = set(ALL)
+
 if __name__ == "__main__":
-    if sys.argv[1] == "--make":
-        make(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5])
-    else:
-        main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) == 5 and sys.argv[3] == "--metrics":
+        SELECTED = {"gemm", *sys.argv[4].split(",")}
+    print(f"numpy {np.__version__}, BLAS: {np.__config__.get_info('blas_opt_info').get('libraries')}", flush=True)
+    main(sys.argv[1], sys.argv[2])
