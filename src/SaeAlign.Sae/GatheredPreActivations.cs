@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -27,12 +28,18 @@ internal sealed class GatheredPreActivations : autograd.SingleTensorFunction<Gat
     {
         var saved = ctx.get_saved_variables();
         var (input, wEnc, indices) = (saved[0], saved[1], saved[2]);
-        long batch = indices.shape[0], picked = indices.shape[1], dIn = input.shape[1], dSae = wEnc.shape[1];
+        long batch = indices.shape[0], picked = indices.shape[1], dSae = wEnc.shape[1];
         var flat = indices.reshape(-1);
-        var columns = wEnc.t().index_select(0, flat).view(batch, picked, dIn);
-        var inputGradient = bmm(gradient.unsqueeze(1), columns).squeeze(1);
-        var weighted = (gradient.unsqueeze(-1) * input.unsqueeze(1)).view(batch * picked, dIn);
-        var encoderGradient = zeros(dSae, dIn, dtype: input.dtype).index_add_(0, flat, weighted, 1).t();
+        // ∂input[b] = Σ_t g[b, t] W_enc[:, i[b, t]]: an embedding bag over the latents' encoder columns, copied
+        // contiguous first (gathering the columns of W_enc in place is a strided read, and was most of the step).
+        var columns = wEnc.t().contiguous();
+        using var bag = nn.EmbeddingBag_from_pretrained(columns, freeze: true, mode: EmbeddingBagMode.Sum);
+        var inputGradient = bag.call(indices, null, gradient);
+        // ∂W_enc[:, j] = Σ over the (b, t) that picked j of g[b, t] input[b]: a sparse [d_sae, B] x [B, d_in] product.
+        // A latent appears at most once per row, so the sparse entries are distinct.
+        var samples = arange(batch, dtype: ScalarType.Int64).repeat_interleave(picked);
+        var selection = sparse_coo_tensor(stack([flat, samples]), gradient.reshape(-1), [dSae, batch]);
+        var encoderGradient = selection.matmul(input).t();
         var biasGradient = zeros(dSae, dtype: gradient.dtype).index_add_(0, flat, gradient.reshape(-1), 1);
         // One entry per forward argument; the indices and the precomputed pre-activations take none.
         return [inputGradient, encoderGradient, biasGradient, null!, null!];

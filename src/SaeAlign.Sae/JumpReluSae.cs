@@ -43,6 +43,6 @@ public sealed class JumpReluSae : SparseAutoencoder
         var mse = SquaredError(x, output);
         var l0 = step0.sum(-1).mean();
         var loss = mse + l0 * Config.L0Coefficient;
-        return new SaeStep(loss, output, codes.detach(), new Dictionary<string, Tensor> { ["mse"] = mse, ["l0"] = l0 });
+        return SaeStep.FromCodes(loss, output, codes, new Dictionary<string, Tensor> { ["mse"] = mse, ["l0"] = l0 });
     }
 }

@@ -46,7 +46,6 @@ public sealed class TopKSae : SparseAutoencoder
         var output = decode(indices, values) + BDec;
         var mse = SquaredError(x, output);
         var aux = AuxKLoss(x, output, pre, deadMask, decode, gather);
-        var codes = zeros(x.shape[0], DSae).scatter(-1, indices, values.detach());
-        return new SaeStep(mse + aux, output, codes, new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
+        return SaeStep.FromSelected(mse + aux, output, indices, values, DSae, new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
     }
 }
