@@ -13,151 +13,230 @@ namespace SaeAlign.Pipelines;
 /// stream) -> replay their hidden activations on the stream's first <see cref="PipelineSpec.Stimuli"/> rows
 /// -> train an SAE per model on the first part -> encode the held-out rest (and with an untrained SAE of the
 /// same shape, the control) -> alignment for every comparison and model pair -> report. Each stage is a run
-/// folder keyed by its config, so a re-run resumes after the last finished stage.
+/// folder under the root keyed by its config (<see cref="ToyStage"/>, <see cref="SaeStage"/>, <see cref="AlignmentStage"/>,
+/// <see cref="ReportFolder"/>), so a re-run resumes after the last finished stage. <see cref="Run"/> runs them all in
+/// one process and replays the stream once per width for all of them; <see cref="RunToy"/>, <see cref="RunSae"/>,
+/// <see cref="RunAlignment"/> and <see cref="WriteReport"/> run one stage each (a worker's chain of jobs), replaying
+/// what that stage needs from the toy models, so both ways write the same files bit for bit.
 /// </summary>
-/// <param name="parallelism">How many seeds (SAE training, encoding) and model pairs (alignment) run at once, each on
-/// the calling thread's torch ops: for models this small, one torch thread per seed beats several threads per op.</param>
-public sealed class DisentanglementPipeline(PipelineSpec spec, string title, int parallelism = 1)
+public sealed class DisentanglementPipeline
 {
     public const string ReportFolder = "report";
 
     /// <summary>Held-out rows behind the per-feature best-correlation figure.</summary>
     public const int FigureRows = 200_000;
 
-    public PipelineResult Run(string root, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    private const string ScoresFile = "scores.parquet";
+    private const string CurveFile = "metrics.parquet";
+    private const string RecoveryFile = "feature_recovery.parquet";
+
+    private readonly PipelineSpec spec;
+    private readonly string title;
+    private readonly int parallelism;
+    private readonly int stimuli, trainRows, figureRows;
+    private readonly SaeConfig saeConfig;
+
+    /// <param name="parallelism">How many seeds (SAE training, encoding) and model pairs (alignment) run at once, each on
+    /// the calling thread's torch ops: for models this small, one torch thread per seed beats several threads per op.</param>
+    public DisentanglementPipeline(PipelineSpec spec, string title, int parallelism = 1)
     {
         spec.Validate(title);
-        Directory.CreateDirectory(root);
-        var scores = new List<AlignmentScore>();
-        var figures = new List<WidthFigures>();
+        this.spec = spec;
+        this.title = title;
+        this.parallelism = parallelism;
+        stimuli = (int)spec.Stimuli;
+        trainRows = (int)(spec.Stimuli * spec.TrainFraction);
+        // The feature-recovery figure needs a sample of the held-out rows' features, not all of them (2M at full scale).
+        figureRows = Math.Min(stimuli - trainRows, FigureRows);
+        saeConfig = spec.Sae with { TrainFraction = spec.TrainFraction };
+    }
+
+    /// <summary>The stages' run folders, relative to the root; <see cref="PipelineResult.StagesRun"/> names stages by them.</summary>
+    public static string ToyStage(int m) => $"m{m}/toy";
+
+    public static string SaeStage(int m, long seed) => $"m{m}/sae-seed{seed}";
+
+    public static string AlignmentStage(int m) => $"m{m}/alignment";
+
+    public PipelineResult Run(string root, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
         var ran = new List<string>();
         foreach (int m in spec.Neurons)
         {
-            var width = RunWidth(root, m, progress, ran, cancellationToken);
-            scores.AddRange(width.Scores);
-            figures.Add(width.Figures);
+            if (RunToy(root, m, progress, cancellationToken)) ran.Add(ToyStage(m));
+            var models = Models(root, m);
+            // One replay of the stream feeds every seed's SAE and the alignment; it is made only when one of them runs.
+            WidthRows? replayed = null;
+            var gate = new Lock();
+            WidthRows Replayed()
+            {
+                lock (gate) return replayed ??= Replay(m, models, progress, cancellationToken);
+            }
+            var trained = Concurrently.Map(models.Count, parallelism, cancellationToken,
+                k => TrainSae(root, m, models[k].Seed, () => Replayed().Hidden[k], progress, cancellationToken));
+            ran.AddRange(models.Where((_, k) => trained[k]).Select(model => SaeStage(m, model.Seed)));
+            // Only the held-out rows are needed from here on: at full scale the rest is gigabytes.
+            var heldOut = replayed is null ? null : HeldOut(replayed);
+            replayed = null;
+            ProcessMemory.Release();
+            if (Align(root, m, models, () => heldOut ?? HeldOut(Replayed()), progress, cancellationToken)) ran.Add(AlignmentStage(m));
         }
-
-        var reportFolder = Path.Combine(root, ReportFolder);
-        progress?.Report(new PipelineProgress("report", 0));
-        using (var run = RunFolder.Create(reportFolder, force: true))
-        {
-            PipelineReport.Write(run, title, scores, figures);
-            run.Commit(new RunManifest("pipeline-report", SpecNode(), spec.Seeds, SoftwareVersions.Current, new Dictionary<string, double>()));
-        }
-        progress?.Report(new PipelineProgress("report", 1));
+        var scores = WriteReport(root, progress);
         return new PipelineResult(Path.GetFullPath(root), AlignmentSummary.Of(scores), scores, ran);
     }
 
-    private (IReadOnlyList<AlignmentScore> Scores, WidthFigures Figures) RunWidth(
-        string root, int m, IProgress<PipelineProgress>? progress, List<string> ran, CancellationToken ct)
+    /// <summary>Trains the toy models of width <paramref name="m"/>; false when the stage was already complete.</summary>
+    public bool RunToy(string root, int m, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        string folder = Path.Combine(root, $"m{m}");
-        var toyConfig = spec.Toy with { Neurons = m };
-        int stimuli = (int)spec.Stimuli, trainRows = (int)(spec.Stimuli * spec.TrainFraction), heldOut = stimuli - trainRows;
-
-        string toyFolder = Path.Combine(folder, "toy");
-        var toyKey = JsonSerializer.SerializeToNode(toyConfig, ToyModelConfig.Json)!;
-        if (PipelineStage.IsComplete(toyFolder, ToyExperiment.Kind, toyKey, spec.Seeds))
+        string stage = $"m{m}: toy training";
+        string folder = Path.Combine(root, ToyStage(m));
+        if (PipelineStage.IsComplete(folder, ToyExperiment.Kind, ToyKey(m), spec.Seeds))
         {
-            progress?.Report(new PipelineProgress($"m{m}: toy training", 1, Skipped: true));
+            progress?.Report(new PipelineProgress(stage, 1, Skipped: true));
+            return false;
         }
-        else
+        var toyProgress = new ProgressCallback<ToyTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
+        new ToyExperiment(ToyConfig(m), spec.Seeds).Run(folder, force: true, toyProgress, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Trains the SAE of one toy model from a replay of that model's stimuli; false when the stage was already complete.</summary>
+    public bool RunSae(string root, int m, long seed, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var model = Models(root, m).Single(model => model.Seed == seed);
+        return TrainSae(root, m, seed, () => Replay(m, [model], progress, cancellationToken).Hidden[0], progress, cancellationToken);
+    }
+
+    /// <summary>Encodes the held-out rows, replayed, with every seed's SAE and scores every comparison; false when already complete.</summary>
+    public bool RunAlignment(string root, int m, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var models = Models(root, m);
+        return Align(root, m, models, () => HeldOut(Replay(m, models, progress, cancellationToken)), progress, cancellationToken);
+    }
+
+    /// <summary>Writes the report folder from the finished stages' folders (always anew) and returns every fold score.</summary>
+    public IReadOnlyList<AlignmentScore> WriteReport(string root, IProgress<PipelineProgress>? progress = null)
+    {
+        progress?.Report(new PipelineProgress("report", 0));
+        var scores = spec.Neurons.SelectMany(m => AlignmentScore.Read(Path.Combine(root, AlignmentStage(m), ScoresFile))).ToArray();
+        using (var run = RunFolder.Create(Path.Combine(root, ReportFolder), force: true))
         {
-            var toyProgress = new ProgressCallback<ToyTrainingProgress>(p =>
-                progress?.Report(new PipelineProgress($"m{m}: toy training", (double)p.Step / p.Steps)));
-            new ToyExperiment(toyConfig, spec.Seeds).Run(toyFolder, force: true, toyProgress, ct);
-            ran.Add($"m{m}/toy");
+            PipelineReport.Write(run, title, scores, spec.Neurons.Select(m => Figures(root, m)).ToArray());
+            run.Commit(new RunManifest("pipeline-report", JsonSerializer.SerializeToNode(spec, SaeConfig.Json)!, spec.Seeds, SoftwareVersions.Current,
+                new Dictionary<string, double>()));
         }
-        var models = ToyExperiment.Load(toyFolder).Models;
+        progress?.Report(new PipelineProgress("report", 1));
+        return scores;
+    }
 
-        progress?.Report(new PipelineProgress($"m{m}: activations", 0));
-        // The feature-recovery figure needs a sample of the held-out rows' features, not all of them (2M at full scale).
-        int figureRows = Math.Min(heldOut, FigureRows);
-        var (replayed, truth) = ToyEvaluation.HiddenWithFeatures(toyConfig, models, toyConfig.TrainingStreamSeed, 0, stimuli, trainRows, figureRows, ct);
-        var hidden = replayed.ToArray();
-        var heldOutHidden = hidden.Select(h => Slice(h, trainRows, heldOut)).ToArray();
-        ProcessMemory.Release();
-        progress?.Report(new PipelineProgress($"m{m}: activations", 1));
-
-        var saeConfig = spec.Sae with { TrainFraction = spec.TrainFraction };
-        var saes = Concurrently.Map(models.Count, parallelism, ct, k =>
+    private bool TrainSae(string root, int m, long seed, Func<ActivationSet> hidden, IProgress<PipelineProgress>? progress, CancellationToken ct)
+    {
+        string stage = $"m{m}: SAE seed {seed}";
+        var key = new JsonObject
         {
-            long seed = models[k].Seed;
-            string stage = $"m{m}: SAE seed {seed}";
-            string saeFolder = Path.Combine(folder, $"sae-seed{seed}");
-            var key = new JsonObject
-            {
-                ["toy"] = toyKey.DeepClone(),
-                ["stimuli"] = stimuli,
-                ["sae"] = JsonSerializer.SerializeToNode(saeConfig, SaeConfig.Json),
-            };
-            bool trained = PipelineStage.RunOrSkip(saeFolder, SaeTrainingRun.Kind, key, [seed], run =>
-            {
-                var saeProgress = new ProgressCallback<SaeTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
-                var result = new SaeTrainer(saeConfig).Train(hidden[k], saeProgress, ct);
-                DictionaryParquet.Write(run.PathFor(SaeTrainingRun.DictionaryFile), result.Dictionary);
-                TableParquet.Write(run.PathFor("metrics.parquet"),
-                [
-                    TableColumn.Int32("step", result.Curve.Select(c => c.Step).ToArray()),
-                    TableColumn.Float32("loss", result.Curve.Select(c => c.Loss).ToArray()),
-                ]);
-                return new Dictionary<string, double>();
-            });
-            if (!trained) progress?.Report(new PipelineProgress(stage, 1, Skipped: true));
-            var curve = TableParquet.Read(Path.Combine(saeFolder, "metrics.parquet"));
-            return (Trained: trained, Dictionary: DictionaryParquet.Read(Path.Combine(saeFolder, SaeTrainingRun.DictionaryFile)),
-                Curve: (seed, ((int[])curve[0].Values).Select(v => (double)v).ToArray(), ((float[])curve[1].Values).Select(v => (double)v).ToArray()));
+            ["toy"] = ToyKey(m),
+            ["stimuli"] = stimuli,
+            ["sae"] = JsonSerializer.SerializeToNode(saeConfig, SaeConfig.Json),
+        };
+        bool trained = PipelineStage.RunOrSkip(Path.Combine(root, SaeStage(m, seed)), SaeTrainingRun.Kind, key, [seed], run =>
+        {
+            var saeProgress = new ProgressCallback<SaeTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
+            var result = new SaeTrainer(saeConfig).Train(hidden(), saeProgress, ct);
+            DictionaryParquet.Write(run.PathFor(SaeTrainingRun.DictionaryFile), result.Dictionary);
+            TableParquet.Write(run.PathFor(CurveFile),
+            [
+                TableColumn.Int32("step", result.Curve.Select(c => c.Step).ToArray()),
+                TableColumn.Float32("loss", result.Curve.Select(c => c.Loss).ToArray()),
+            ]);
+            return new Dictionary<string, double>();
         });
-        ran.AddRange(saes.Select((sae, k) => sae.Trained ? $"m{m}/sae-seed{models[k].Seed}" : null).OfType<string>());
-        // Only the held-out rows are needed from here on: at full scale the rest is gigabytes.
-        Array.Clear(hidden);
-        ProcessMemory.Release();
+        if (!trained) progress?.Report(new PipelineProgress(stage, 1, Skipped: true));
+        return trained;
+    }
 
-        progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
-        var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
-            $"seed {models[k].Seed}", models[k].Seed, heldOutHidden[k],
-            SaeMetrics.Encode(saes[k].Dictionary, heldOutHidden[k], ct),
-            SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, models[k].Seed), heldOutHidden[k], ct)));
-        ProcessMemory.Release();
-        progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
-
-        string alignFolder = Path.Combine(folder, "alignment");
-        var alignKey = new JsonObject
+    private bool Align(string root, int m, IReadOnlyList<TrainedToyModel> models, Func<WidthRows> heldOut, IProgress<PipelineProgress>? progress, CancellationToken ct)
+    {
+        var key = new JsonObject
         {
-            ["toy"] = toyKey.DeepClone(),
+            ["toy"] = ToyKey(m),
             ["stimuli"] = stimuli,
             ["trainFraction"] = spec.TrainFraction,
             ["sae"] = JsonSerializer.SerializeToNode(saeConfig, SaeConfig.Json),
             ["metrics"] = new JsonArray(spec.Metrics.Select(x => (JsonNode)x).ToArray()),
             ["cv"] = spec.Cv,
+            // The stage also keeps the feature-recovery figure's data, from this many held-out rows.
+            ["figureRows"] = figureRows,
         };
-        bool aligned = PipelineStage.RunOrSkip(alignFolder, "pipeline-alignment", alignKey, spec.Seeds, run =>
+        bool aligned = PipelineStage.RunOrSkip(Path.Combine(root, AlignmentStage(m)), "pipeline-alignment", key, spec.Seeds, run =>
         {
+            var (hidden, truth) = heldOut();
+            progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
+            var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
+                $"seed {models[k].Seed}", models[k].Seed, hidden[k],
+                SaeMetrics.Encode(DictionaryParquet.Read(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
+                SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, models[k].Seed), hidden[k], ct)));
+            ProcessMemory.Release();
+            progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
+
             var options = new AlignmentOptions { Metrics = spec.Metrics, Cv = CrossValidation.Parse(spec.Cv) };
             var pairs = Enumerable.Range(0, models.Count).SelectMany(i => Enumerable.Range(0, models.Count).Where(j => j != i).Select(j => (i, j))).ToArray();
             int done = 0;
             var rows = Concurrently.Map(pairs.Length, parallelism, ct, p => Comparisons.Score(m, representations[pairs[p].i], representations[pairs[p].j], options,
                 _ => progress?.Report(new PipelineProgress($"m{m}: alignment", (double)Interlocked.Increment(ref done) / (pairs.Length * Comparisons.All.Count))), ct));
-            AlignmentScore.Write(run.PathFor("scores.parquet"), rows.SelectMany(r => r).ToArray());
+            AlignmentScore.Write(run.PathFor(ScoresFile), rows.SelectMany(r => r).ToArray());
+            // Kept here, where the held-out rows are at hand, so that the report needs no replay.
+            TableParquet.Write(run.PathFor(RecoveryFile),
+            [
+                TableColumn.Float64("neuron", SaeMetrics.BestCorrelations(truth, Slice(hidden[0], 0, figureRows))),
+                TableColumn.Float64("latent", SaeMetrics.BestCorrelations(truth, Slice(representations[0].Latents, 0, figureRows))),
+            ]);
             return new Dictionary<string, double>();
         });
-        if (aligned) ran.Add($"m{m}/alignment");
-        else progress?.Report(new PipelineProgress($"m{m}: alignment", 1, Skipped: true));
+        if (!aligned) progress?.Report(new PipelineProgress($"m{m}: alignment", 1, Skipped: true));
         ProcessMemory.Release();
-        var scores = AlignmentScore.Read(Path.Combine(alignFolder, "scores.parquet"));
-
-        var figures = new WidthFigures(m, models[0], saes.Select(sae => sae.Curve).ToArray(),
-            SaeMetrics.BestCorrelations(truth, Slice(heldOutHidden[0], 0, figureRows)),
-            SaeMetrics.BestCorrelations(truth, Slice(representations[0].Latents, 0, figureRows)));
-        return (scores, figures);
+        return aligned;
     }
+
+    /// <summary>
+    /// Every model's hidden activations on all the width's stimuli, and the features of the figure's rows. Always from
+    /// row 0 in the same chunks, even for the held-out rows only: torch may round a differently sized product differently.
+    /// </summary>
+    private WidthRows Replay(int m, IReadOnlyList<TrainedToyModel> models, IProgress<PipelineProgress>? progress, CancellationToken ct)
+    {
+        progress?.Report(new PipelineProgress($"m{m}: activations", 0));
+        var config = ToyConfig(m);
+        var (hidden, truth) = ToyEvaluation.HiddenWithFeatures(config, models, config.TrainingStreamSeed, 0, stimuli, trainRows, figureRows, ct);
+        ProcessMemory.Release();
+        progress?.Report(new PipelineProgress($"m{m}: activations", 1));
+        return new WidthRows(hidden, truth);
+    }
+
+    private WidthRows HeldOut(WidthRows all) => all with { Hidden = all.Hidden.Select(h => Slice(h, trainRows, stimuli - trainRows)).ToArray() };
+
+    private WidthFigures Figures(string root, int m)
+    {
+        var models = Models(root, m);
+        var curves = models.Select(model =>
+        {
+            var curve = TableParquet.Read(Path.Combine(root, SaeStage(m, model.Seed), CurveFile));
+            return (model.Seed, ((int[])curve[0].Values).Select(v => (double)v).ToArray(), ((float[])curve[1].Values).Select(v => (double)v).ToArray());
+        }).ToArray();
+        var recovery = TableParquet.Read(Path.Combine(root, AlignmentStage(m), RecoveryFile));
+        return new WidthFigures(m, models[0], curves, (double[])recovery[0].Values, (double[])recovery[1].Values);
+    }
+
+    private static IReadOnlyList<TrainedToyModel> Models(string root, int m) => ToyExperiment.Load(Path.Combine(root, ToyStage(m))).Models;
+
+    private ToyModelConfig ToyConfig(int m) => spec.Toy with { Neurons = m };
+
+    private JsonNode ToyKey(int m) => JsonSerializer.SerializeToNode(ToyConfig(m), ToyModelConfig.Json)!;
 
     private static ActivationSet Slice(ActivationSet set, int start, int rows) =>
         new(set.Values.AsSpan(start * set.Columns, rows * set.Columns).ToArray(), rows, set.Columns,
             set.Stimuli.AsSpan(start, rows).ToArray(), set.UnitNames);
 
-    private JsonNode SpecNode() => JsonSerializer.SerializeToNode(spec, SaeConfig.Json)!;
+    /// <summary>Hidden activations of some of a width's rows, per model, and the ground-truth features of the figure's rows.</summary>
+    private sealed record WidthRows(IReadOnlyList<ActivationSet> Hidden, ActivationSet Truth);
 }
 
 /// <summary>A finished pipeline: its folder, the before/after summary, every fold score, and the stages that ran (the rest were reused).</summary>

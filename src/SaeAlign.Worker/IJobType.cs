@@ -12,6 +12,9 @@ public interface IJobType
     /// <summary>The spec's <c>type</c> value.</summary>
     string Name { get; }
 
+    /// <summary>False for a type that only SaeAlign queues (<c>pipeline-stage</c>): a spec may not name it.</summary>
+    bool Public => true;
+
     /// <summary>
     /// Validates the spec's fields (everything but <c>type</c> and <c>sweep</c>) against the data root and
     /// returns the normalised job. Throws <see cref="SaeAlign.Core.InvalidInputException"/> naming the field.
@@ -28,11 +31,13 @@ public interface IJobType
 /// <summary>
 /// A validated job: its type, its normalised spec (defaults filled in, paths relative to the data root),
 /// the hash of that spec without <c>out</c>, and its output folder (<c>out/HASH</c>, relative to the root).
+/// A stage of a chain (<see cref="PipelineStageJob"/>) has its chain's hash and output folder, and its
+/// <paramref name="Stage"/> names it within the chain (its folder inside the work folder).
 /// </summary>
-public sealed record JobPlan(string Type, JsonObject Spec, string ConfigHash, string Output)
+public sealed record JobPlan(string Type, JsonObject Spec, string ConfigHash, string Output, string? Stage = null)
 {
-    /// <summary>What job lists show: the type and the output folder.</summary>
-    public string Title => $"{Type} {Output}";
+    /// <summary>What job lists show: the type, the stage and the output folder.</summary>
+    public string Title => Stage is null ? $"{Type} {Output}" : $"{Type} {Stage} {Output}";
 }
 
 /// <summary>What a running job gets: where to write, the data root, its log (also copied into the run folder) and its torch threads.</summary>

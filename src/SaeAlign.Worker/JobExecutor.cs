@@ -18,6 +18,9 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
     /// <summary>The job's log inside its run folder.</summary>
     public const string LogFileName = "job.log";
 
+    /// <summary>The folder of a chain's stage logs (<c>STAGE.log</c>) inside its run folder.</summary>
+    public const string StageLogFolder = "logs";
+
     /// <summary>
     /// Runs one job. Hangfire supplies <paramref name="context"/> and <paramref name="cancellationToken"/>
     /// (cancelled when the worker stops, which gives the job back to the queue, or when the job is
@@ -41,9 +44,12 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
             logger.LogInformation("Job {JobId} ({Title}): the output already exists; nothing to do.", jobId, title);
             return;
         }
-        RemoveStaleStaging(output);
+        RemoveStaleStaging(output, logger);
 
-        string logPath = output + ".log";
+        // A stage's log waits in HASH.logs/ and moves into the run folder after the chain's last stage: inside HASH.work,
+        // which becomes the run folder, the last stage's log would be hashed into the manifest while still being written.
+        string logPath = plan.Stage is null ? output + ".log" : Path.Combine(output + "." + StageLogFolder, plan.Stage + ".log");
+        Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         using (var log = new JobLog(logPath, logger))
         {
             log.LogInformation("Job {JobId} ({Title}) started on {Machine} (process {Process}), torch threads {Threads}.",
@@ -65,7 +71,8 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
             }
             log.LogInformation("Job {JobId} done: {Output}.", jobId, plan.Output);
         }
-        File.Move(logPath, Path.Combine(output, LogFileName), overwrite: true);
+        if (plan.Stage is null) File.Move(logPath, Path.Combine(output, LogFileName), overwrite: true);
+        else if (Directory.Exists(output)) Directory.Move(output + "." + StageLogFolder, Path.Combine(output, StageLogFolder));
     }
 
     /// <summary>
@@ -82,7 +89,7 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
     }
 
     /// <summary>Staging folders of executions that died (SIGKILL, power loss); safe to remove while the output lock is held.</summary>
-    private void RemoveStaleStaging(string output)
+    internal static void RemoveStaleStaging(string output, ILogger logger)
     {
         string parent = Path.GetDirectoryName(output)!;
         if (!Directory.Exists(parent)) return;

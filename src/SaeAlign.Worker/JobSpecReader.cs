@@ -43,7 +43,7 @@ public sealed class JobSpecReader(JobTypeRegistry types, DataRoot root)
             IJobType type;
             try
             {
-                type = types.Get(TypeOf(specs[s], where));
+                type = types.GetPublic(TypeOf(specs[s], where));
             }
             catch (InvalidInputException e) when (!e.Message.StartsWith(where, StringComparison.Ordinal))
             {

@@ -69,8 +69,9 @@ public static class WorkerHost
     }
 
     /// <summary>
-    /// Runs <paramref name="host"/> until every job in <paramref name="ids"/> has finished (succeeded,
-    /// failed or been cancelled), then stops it and returns their final status.
+    /// Runs <paramref name="host"/> until every job in <paramref name="ids"/> has finished (succeeded, failed or been
+    /// cancelled) or awaits a job that never will succeed (<see cref="JobQueue.IsSettled"/>: its chain is dead), then
+    /// stops it and returns their final status.
     /// </summary>
     public static async Task<IReadOnlyList<JobStatus>> RunUntilDoneAsync(IHost host, IReadOnlyList<string> ids, CancellationToken cancellationToken)
     {
@@ -81,7 +82,7 @@ public static class WorkerHost
             while (true)
             {
                 var statuses = ids.Select(id => queue.Status(id)!).ToArray();
-                if (statuses.All(s => JobQueue.IsFinished(s.State))) return statuses;
+                if (statuses.All(queue.IsSettled)) return statuses;
                 await Task.Delay(PollInterval, cancellationToken);
             }
         }

@@ -206,6 +206,24 @@ public class PostgresWorkerTests
     }
 
     [Test]
+    public async Task APipelineChainRunsOnTwoWorkersToOneRunFolder()
+    {
+        data.Write("exp.json", PipelineJobTests.Tiny());
+        var jobs = Enqueue("{\"type\":\"pipeline\",\"spec\":\"exp.json\",\"out\":\"pipe\"}");
+        Assert.That(jobs.Select(j => j.Stage), Is.EqualTo(new[] { "m4/toy", "m4/sae-seed0", "m4/sae-seed1", "m4/alignment", "report" }));
+        Assert.That(Queue().List().Where(j => j.State == "Awaiting").Select(j => j.Id), Is.EquivalentTo(jobs.Skip(1).Select(j => j.Id)));
+        StartWorker(ShortInvisibility);
+        StartWorker(ShortInvisibility);
+
+        await WaitForSuccess(jobs, Patience);
+
+        string run = Path.Combine(data.Path, jobs[0].Output);
+        Assert.That(RunFolder.FilesIntact(run, RunFolder.Read(run)), Is.True);
+        foreach (var job in jobs)
+            Assert.That(Count(File.ReadAllText(Path.Combine(run, JobExecutor.StageLogFolder, job.Stage + ".log")), " started on "), Is.EqualTo(1), job.Stage);
+    }
+
+    [Test]
     public async Task ASigtermedWorkerGivesItsJobBackAndAnotherWorkerFinishesIt()
     {
         // A long invisibility timeout: only an explicit requeue, not a timeout, lets the job run again in time.

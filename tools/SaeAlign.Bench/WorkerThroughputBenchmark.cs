@@ -1,10 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Hangfire;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SaeAlign.Core;
 using SaeAlign.ToyModels;
-using SaeAlign.Worker;
 
 namespace SaeAlign.Bench;
 
@@ -17,7 +13,7 @@ namespace SaeAlign.Bench;
 public class WorkerThroughputBenchmark
 {
     private const int Jobs = 20;
-    private readonly List<string> folders = [];
+    private readonly QueuedJobs jobs = new();
     private ToyModelConfig config = null!;
 
     [Params(1, 2)]
@@ -31,41 +27,20 @@ public class WorkerThroughputBenchmark
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        foreach (var folder in folders) Directory.Delete(folder, recursive: true);
-    }
+    public void Cleanup() => jobs.Dispose();
 
     [Benchmark(Baseline = true)]
     public void Direct()
     {
-        string root = NewFolder();
+        string root = jobs.NewFolder();
         for (int seed = 0; seed < Jobs; seed++)
             new ToyExperiment(config, [seed]).Run(Path.Combine(root, $"run{seed}"));
     }
 
     [Benchmark]
-    public async Task Queued()
+    public Task Queued()
     {
-        string root = NewFolder();
-        using var host = WorkerHost.Build(new Dictionary<string, string?>
-        {
-            ["Worker:DataRoot"] = root,
-            ["Worker:Concurrency"] = Workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Worker:TorchThreads"] = "1",
-        }, logging => logging.SetMinimumLevel(LogLevel.Warning));
         string seeds = string.Join(",", Enumerable.Range(0, Jobs).Select(i => $"[{i}]"));
-        var plans = new JobSpecReader(JobTypes.All(), new DataRoot(root)).Read(
-            $"{{\"type\":\"train-toy\",\"features\":6,\"neurons\":2,\"steps\":20,\"evalRows\":50,\"sweep\":{{\"seeds\":[{seeds}]}}}}", "bench");
-        var queued = new JobQueue(host.Services.GetRequiredService<JobStorage>()).Enqueue(plans);
-        await WorkerHost.RunUntilDoneAsync(host, queued.Select(q => q.Id).ToArray(), CancellationToken.None);
-    }
-
-    private string NewFolder()
-    {
-        string folder = Path.Combine(Path.GetTempPath(), "saealign-bench", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        folders.Add(folder);
-        return folder;
+        return jobs.RunAsync($"{{\"type\":\"train-toy\",\"features\":6,\"neurons\":2,\"steps\":20,\"evalRows\":50,\"sweep\":{{\"seeds\":[{seeds}]}}}}", Workers);
     }
 }

@@ -1,10 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.Logging;
 using SaeAlign.Core;
-using SaeAlign.Data;
 using SaeAlign.Pipelines;
 using SaeAlign.Sae;
 
@@ -31,18 +27,16 @@ public sealed record PipelineJobSpec
 }
 
 /// <summary>
-/// <c>pipeline</c>: a whole disentanglement experiment as one job running <see cref="DisentanglementPipeline"/>.
-/// Not a chain of Hangfire continuations: the pipeline's stages are not public units, but it resumes
-/// stage by stage by itself, so a retried or re-picked job continues after the last finished stage. It
-/// works in <c>HASH.work</c> next to its output and, once the report is written, turns that folder into
-/// the run folder in one rename.
+/// <c>pipeline</c>: a whole disentanglement experiment. It is planned here (the spec, its hash and output folder) but
+/// runs as a chain of <see cref="PipelineStageJob"/> jobs that <see cref="JobQueue.Enqueue"/> queues in its place. The
+/// stages work in <c>HASH.work</c> next to the output, and the last one turns that folder into the run folder in one rename.
 /// </summary>
 public sealed class PipelineJob : JobType<PipelineJobSpec>
 {
     public const string DefaultOut = "runs/pipeline";
     public const string Kind = "pipeline";
 
-    public override string Name => "pipeline";
+    public override string Name => Kind;
 
     public static string WorkFolderFor(string outputFolder) => Path.TrimEndingDirectorySeparator(outputFolder) + ".work";
 
@@ -87,32 +81,10 @@ public sealed class PipelineJob : JobType<PipelineJobSpec>
 
     protected override string OutputParent(PipelineJobSpec normalized) => normalized.Out!;
 
-    protected override Task RunAsync(PipelineJobSpec spec, JobRun run, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        var experiment = PipelineSpec.Parse(spec.Experiment!.ToJsonString(), "experiment");
-        string work = WorkFolderFor(run.OutputFolder);
-        if (Directory.Exists(work)) run.Log.LogInformation("Found {Work} from an earlier attempt; finished stages are reused.", work);
-        var progress = new ProgressCallback<PipelineProgress>(p =>
-        {
-            if (p.Skipped) run.Log.LogInformation("{Stage}: reused", p.Stage);
-            else if (p.Fraction >= 1) run.Log.LogInformation("{Stage}: done", p.Stage);
-        });
-        // Seeds one after another on the job's torch threads: the thread count is process-wide, so running
-        // seeds in parallel on one thread each (as `pipeline run` does) would change it under other jobs.
-        var result = new DisentanglementPipeline(experiment, spec.Title!, parallelism: 1).Run(work, progress, cancellationToken);
-        run.Log.LogInformation("Stages run: {Stages}", result.StagesRun.Count == 0 ? "none (all reused)" : string.Join(", ", result.StagesRun));
-        foreach (var s in result.Summaries)
-            run.Log.LogInformation("m{Neurons} {Comparison} {Metric}: {Mean} ± {Sem}", s.Neurons, s.Comparison, s.Metric,
-                s.Mean.ToString("0.0000", CultureInfo.InvariantCulture), s.Sem.ToString("0.0000", CultureInfo.InvariantCulture));
+    /// <summary>The experiment a normalised spec holds inline.</summary>
+    internal static PipelineSpec Experiment(PipelineJobSpec normalized) => PipelineSpec.Parse(normalized.Experiment!.ToJsonString(), "experiment");
 
-        using var folder = RunFolder.Create(run.OutputFolder, force: false);
-        // The finished work folder becomes the staging folder in one rename; Commit then hashes it and moves it into place.
-        Directory.Delete(folder.StagingPath);
-        Directory.Move(work, folder.StagingPath);
-        folder.Commit(new RunManifest(Kind, spec.Experiment!.DeepClone(), experiment.Seeds, SoftwareVersions.Current,
-            new Dictionary<string, double> { ["pipeline"] = clock.Elapsed.TotalSeconds }));
-        run.Log.LogInformation("Report: {Report}", Path.Combine(spec.Out!, Path.GetFileName(run.OutputFolder), DisentanglementPipeline.ReportFolder));
-        return Task.CompletedTask;
-    }
+    /// <summary>Only a job queued past <see cref="JobQueue.Enqueue"/> (e.g. by a SaeAlign that ran pipelines as one job) gets here.</summary>
+    protected override Task RunAsync(PipelineJobSpec spec, JobRun run, CancellationToken cancellationToken) =>
+        throw new InvalidInputException("a pipeline runs as a chain of pipeline-stage jobs: enqueue its spec again (finished stages are reused).");
 }

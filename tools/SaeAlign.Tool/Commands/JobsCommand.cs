@@ -33,7 +33,7 @@ internal static class JobsCommand
         }).ToArray();
     }
 
-    public static object StatusJson(JobStatus s) => new { id = s.Id, state = s.State, reason = s.Reason, error = s.Error, title = s.Title, spec = s.Spec, history = s.History };
+    public static object StatusJson(JobStatus s) => new { id = s.Id, state = s.State, reason = s.Reason, error = s.Error, title = s.Title, parent = s.Parent, spec = s.Spec, history = s.History };
 
     private static Command Enqueue(CliConsole console)
     {
@@ -58,8 +58,8 @@ internal static class JobsCommand
                 console.Out.WriteLine(JsonSerializer.Serialize(new { jobs }, Json));
                 return Task.FromResult(ExitCodes.Success);
             }
-            var table = new Table().AddColumns("id", "type", "output", "queue");
-            foreach (var j in jobs) table.AddRow(Markup.Escape(j.Id), j.Type, Markup.Escape(j.Output), j.Queue);
+            var table = new Table().AddColumns("id", "type", "stage", "output", "queue");
+            foreach (var j in jobs) table.AddRow(Markup.Escape(j.Id), j.Type, Markup.Escape(j.Stage ?? ""), Markup.Escape(j.Output), j.Queue);
             console.Results.Write(table);
             console.Out.WriteLine(parse.GetValue(dryRun) ? $"{jobs.Count} job(s) valid; nothing queued (--dry-run)." : $"{jobs.Count} job(s) queued.");
             return Task.FromResult(ExitCodes.Success);
@@ -71,7 +71,7 @@ internal static class JobsCommand
     {
         var store = new WorkerStoreOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout." };
-        var command = new Command("list", "List jobs by state (enqueued, processing, scheduled retries, failed, succeeded, cancelled).") { json };
+        var command = new Command("list", "List jobs by state (enqueued, processing, scheduled retries, awaiting the job before them in a chain, failed, succeeded, cancelled).") { json };
         store.AddTo(command);
         command.SetAction((parse, _) =>
         {
@@ -121,7 +121,7 @@ internal static class JobsCommand
     {
         var store = new WorkerStoreOptions();
         var id = new Argument<string>("ID") { Description = "Job id." };
-        var command = new Command("cancel", "Cancel a job: a queued one never runs, a running one stops within seconds and writes nothing.") { id };
+        var command = new Command("cancel", "Cancel a job and the jobs after it in its chain: a queued one never runs, a running one stops within seconds and writes nothing.") { id };
         store.AddTo(command);
         command.SetAction((parse, _) =>
         {

@@ -24,7 +24,7 @@ internal static class WorkerCommand
         var threads = new Option<int?>("--threads") { Description = "Torch threads per job (0: one per core). Results are reproducible for a fixed thread count." };
         var queues = new Option<string?>("--queues") { Description = "Queues to take jobs from, in priority order, e.g. gpu,default (default: default)." };
         var enqueue = new Option<string[]>("--enqueue") { Description = "Spec file(s) to validate and queue at start.", AllowMultipleArgumentsPerToken = true };
-        var drain = new Option<bool>("--drain") { Description = "Stop when the jobs queued with --enqueue have finished; exit 1 if any failed." };
+        var drain = new Option<bool>("--drain") { Description = "Stop when the jobs queued with --enqueue have finished or wait behind a failed job of their chain; exit 1 if any did not succeed." };
         var json = new Option<bool>("--json") { Description = "With --drain: print the jobs' final status as one JSON document on stdout." };
         var command = new Command("worker", "Run a job worker (Hangfire) on the embedded in-memory store or a shared PostgreSQL store.")
         {
@@ -49,7 +49,7 @@ internal static class WorkerCommand
 
             using var host = WorkerHost.Build(overrides);
             var queued = new JobQueue(host.Services.GetRequiredService<JobStorage>()).Enqueue(plans);
-            foreach (var job in queued) await console.Error.WriteLineAsync($"queued job {job.Id}: {job.Type} {job.Output}");
+            foreach (var job in queued) await console.Error.WriteLineAsync($"queued job {job.Id}: {job.Type} {(job.Stage is null ? "" : job.Stage + " ")}{job.Output}");
             if (!draining)
             {
                 await host.RunAsync(cancellationToken);
