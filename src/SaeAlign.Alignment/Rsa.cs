@@ -22,7 +22,8 @@ public sealed record RsaResult(double Score, int Stimuli, int DroppedStimuli);
 /// </summary>
 public static class Rsa
 {
-    private const int BlockRows = 512;
+    // Entries of one block of RDM rows (8 MB): below glibc's mmap threshold (see MutualKnn).
+    private const int BlockEntries = 1 << 20;
 
     public static RsaResult Score(Matrix source, Matrix target, RdmComparison comparison = RdmComparison.Pearson, CancellationToken ct = default)
     {
@@ -94,11 +95,12 @@ public static class Rsa
     /// <summary>Calls <paramref name="visit"/> with the similarities (corr) of pairs i &lt; j, one row block at a time, row-major.</summary>
     private static void ForEachUpperBlock(Tensor x, Tensor y, int n, CancellationToken ct, Action<Tensor, Tensor> visit)
     {
-        for (int start = 0; start < n - 1; start += BlockRows)
+        int blockRows = Math.Max(1, BlockEntries / n);
+        for (int start = 0; start < n - 1; start += blockRows)
         {
             ct.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            int rows = Math.Min(BlockRows, n - start);
+            int rows = Math.Min(blockRows, n - start);
             var mask = torch.ones(rows, n, ScalarType.Bool).triu(start + 1);
             var sx = torch.mm(x.narrow(0, start, rows), x.t()).masked_select(mask);
             var sy = torch.mm(y.narrow(0, start, rows), y.t()).masked_select(mask);

@@ -79,7 +79,8 @@ public abstract class SparseAutoencoder : IDisposable
     /// <summary>The per-latent inference threshold (JumpReLU-style), or null for architectures without one.</summary>
     public virtual Tensor? Threshold => null;
 
-    public Tensor PreActivations(Tensor x) => matmul(SubtractsDecoderBias ? x - BDec : x, WEnc) + BEnc;
+    // addmm adds the bias inside the product: one [B, d_sae] tensor instead of two, each a page-faulted allocation at scale.
+    public Tensor PreActivations(Tensor x) => addmm(BEnc, SubtractsDecoderBias ? x - BDec : x, WEnc, 1, 1);
 
     /// <summary>Inference codes [B, d_sae].</summary>
     public abstract Tensor Encode(Tensor x);
