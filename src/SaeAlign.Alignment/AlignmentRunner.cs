@@ -28,7 +28,8 @@ public static class AlignmentRunner
         var folds = cv.Assign(rows.Rows);
         bool ridge = metrics.Contains(AlignmentMetric.Ridge);
         bool cka = metrics.Contains(AlignmentMetric.Cka) || metrics.Contains(AlignmentMetric.CkaDebiased);
-        var needs = new MomentNeeds(ridge || cka, cka, metrics.Contains(AlignmentMetric.CkaDebiased));
+        bool moments = metrics.Any(m => m is not (AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn or AlignmentMetric.Triplet));
+        var needs = moments ? new MomentNeeds(ridge || cka, cka, metrics.Contains(AlignmentMetric.CkaDebiased)) : MomentNeeds.UnitsOnly;
 
         var sample = sampled ? Sample(rows.Rows, sampleSize, options.Seed) : [];
         var tripletRows = options.Triplets is { } t && metrics.Contains(AlignmentMetric.Triplet)

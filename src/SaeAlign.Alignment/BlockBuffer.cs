@@ -16,10 +16,14 @@ internal sealed class BlockBuffer : IDisposable
     public Tensor Load(float[] values, int firstRow, int rows, int columns)
     {
         var view = Rows(rows, columns);
-        using var shared = torch.frombuffer(values, ScalarType.Float32, (long)rows * columns, (long)firstRow * columns);
-        view.copy_(shared.view(rows, columns));
+        using var shared = Shared(values, firstRow, rows, columns);
+        view.copy_(shared);
         return view;
     }
+
+    /// <summary>Rows of row-major float32 values as a tensor over the array itself (no copy; keep the array alive while it is used).</summary>
+    public static Tensor Shared(float[] values, int firstRow, int rows, int columns) =>
+        torch.frombuffer(values, ScalarType.Float32, (long)rows * columns, (long)firstRow * columns).view(rows, columns);
 
     /// <summary>A copy of <paramref name="source"/> (2-D, float64) in the buffer, for in-place work that must not change the source.</summary>
     public Tensor Copy(Tensor source) => Rows((int)source.shape[0], (int)source.shape[1]).copy_(source);

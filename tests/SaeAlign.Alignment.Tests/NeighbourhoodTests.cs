@@ -62,6 +62,25 @@ public class NeighbourhoodTests
         Assert.That(Rsa.Score(x, y).Score, Is.EqualTo(Pearson(rx.ToArray(), ry.ToArray())).Within(1e-9));
     }
 
+    [Test]
+    public void SampledMetricsAloneSkipTheMomentsButDropTheSameConstantUnits()
+    {
+        // A constant source unit and a dead target unit, which RSA and k-NN must drop whether or not moments are taken.
+        var source = TestData.Gaussian(300, 4, 5);
+        var target = TestData.Related(source, 3, 0.5, 6);
+        for (int r = 0; r < 300; r++)
+        {
+            source.Values[r * 4 + 2] = 3f;
+            target.Values[r * 3] = 0f;
+        }
+        var alone = TestData.Run(source, target, "rsa,mknn", k: 5);
+        var together = TestData.Run(source, target, "semi,rsa,mknn", k: 5);
+        foreach (var metric in new[] { "rsa", "mknn" })
+            Assert.That(alone.Score(metric), Is.EqualTo(together.Score(metric)), metric);
+        Assert.That(alone.DroppedSourceUnits, Is.EqualTo(together.DroppedSourceUnits).And.Count.EqualTo(1));
+        Assert.That(alone.DroppedTargetUnits, Is.EqualTo(together.DroppedTargetUnits).And.Count.EqualTo(1));
+    }
+
     private static double Pearson(double[] u, double[] v)
     {
         double mu = u.Average(), mv = v.Average();
