@@ -40,7 +40,7 @@ public sealed class BatchTopKSae : SparseAutoencoder
         UpdateThreshold(values, step);
         var mse = SquaredError(x, output);
         var aux = AuxKLoss(x, output, pre, deadMask, DenseDecode);
-        return SaeStep.FromCodes(mse + aux, output, codes, new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
+        return new SaeStep(mse + aux, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
     }
 
     /// <summary>EMA of the smallest positive kept activation; the first step sets it, so short runs are not biased towards 0.</summary>

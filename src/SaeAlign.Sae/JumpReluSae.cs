@@ -43,6 +43,6 @@ public sealed class JumpReluSae : SparseAutoencoder
         var mse = SquaredError(x, output);
         var l0 = step0.sum(-1).mean();
         var loss = mse + l0 * Config.L0Coefficient;
-        return SaeStep.FromCodes(loss, output, codes, new Dictionary<string, Tensor> { ["mse"] = mse, ["l0"] = l0 });
+        return new SaeStep(loss, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["l0"] = l0 });
     }
 }

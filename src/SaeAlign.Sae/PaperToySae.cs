@@ -39,7 +39,7 @@ public sealed class PaperToySae : SparseAutoencoder
         var batchDead = (codes > 0).sum(dim: 0).eq(0).to_type(ScalarType.Float32).detach();
         var deadRecon = Decode(batchDead * pre);
         var aux = (deadRecon - (x - output)).square().mean() * Config.AuxKCoefficient;
-        return SaeStep.FromCodes(mse + aux, output, codes, new Dictionary<string, Tensor> { ["mse"] = mse, ["aux"] = aux });
+        return new SaeStep(mse + aux, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["aux"] = aux });
     }
 
     private Tensor TopK(Tensor hidden)

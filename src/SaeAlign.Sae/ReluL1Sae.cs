@@ -22,6 +22,6 @@ public sealed class ReluL1Sae : SparseAutoencoder
         var l1 = (codes * WDec.norm(1, keepdim: false)).sum(-1).mean();
         double warm = Config.L1WarmupSteps == 0 ? 1.0 : Math.Min(1.0, (step + 1.0) / Config.L1WarmupSteps);
         var loss = mse + l1 * (Config.L1Coefficient * warm);
-        return SaeStep.FromCodes(loss, output, codes, new Dictionary<string, Tensor> { ["mse"] = mse, ["l1"] = l1 });
+        return new SaeStep(loss, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["l1"] = l1 });
     }
 }

@@ -83,7 +83,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
             if (!float.IsFinite(loss))
                 throw new TrainingDivergedException(
                     $"SAE training diverged: the loss is {loss} at step {step + 1} of {steps}. Try a smaller --lr.");
-            var updated = where(result.Fired, zeros_like(sinceFired), sinceFired + 1).DetachFromDisposeScope();
+            var updated = where(result.Activity.Fired(), zeros_like(sinceFired), sinceFired + 1).DetachFromDisposeScope();
             sinceFired.Dispose();
             sinceFired = updated;
             if ((step + 1) % reportEvery == 0 || step + 1 == steps)
@@ -151,7 +151,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
             loss,
             (float)(error.mean().item<float>() / (scale * scale)),
             totalVariance > 0 ? (float)(error.sum().item<float>() / totalVariance) : float.NaN,
-            result.L0.item<float>(),
+            result.Activity.MeanL0(),
             dead.to_type(ScalarType.Float32).mean().item<float>());
     }
 

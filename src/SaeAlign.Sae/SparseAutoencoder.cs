@@ -7,30 +7,8 @@ namespace SaeAlign.Sae;
 /// <summary>Decodes k active latents per row: indices [B, k] int64, values [B, k], decoder [d_sae, d_in] -> [B, d_in] (no bias).</summary>
 public delegate Tensor SparseDecoder(Tensor indices, Tensor values, Tensor decoder);
 
-/// <summary>
-/// What one training forward pass gives the trainer: the loss to minimise, the reconstruction, which latents fired
-/// in the batch ([d_sae] bool), the mean number of active latents per row (L0, a scalar) and the loss terms.
-/// </summary>
-public sealed record SaeStep(Tensor Loss, Tensor Output, Tensor Fired, Tensor L0, IReadOnlyDictionary<string, Tensor> Terms)
-{
-    /// <summary>From dense codes [B, d_sae].</summary>
-    public static SaeStep FromCodes(Tensor loss, Tensor output, Tensor codes, IReadOnlyDictionary<string, Tensor> terms)
-    {
-        var active = codes.detach() > 0;
-        return new SaeStep(loss, output, active.any(0), active.sum(-1).to_type(ScalarType.Float32).mean(), terms);
-    }
-
-    /// <summary>
-    /// From each row's selected latents (indices and values [B, k]), without the dense [B, d_sae] codes: at
-    /// d_sae = 16,384 and B = 4,096 building them cost more than the sparse decode they stand for.
-    /// </summary>
-    public static SaeStep FromSelected(Tensor loss, Tensor output, Tensor indices, Tensor values, long dSae, IReadOnlyDictionary<string, Tensor> terms)
-    {
-        var active = values.detach() > 0;
-        var fired = zeros(dSae, dtype: ScalarType.Bool).index_fill_(0, indices.masked_select(active), true);
-        return new SaeStep(loss, output, fired, active.sum(-1).to_type(ScalarType.Float32).mean(), terms);
-    }
-}
+/// <summary>What one training forward pass gives the trainer: the loss to minimise, the reconstruction, which latents were active and the loss terms.</summary>
+public sealed record SaeStep(Tensor Loss, Tensor Output, LatentActivity Activity, IReadOnlyDictionary<string, Tensor> Terms);
 
 /// <summary>
 /// The shared shape of every SAE (SAELens layout): W_enc [d_in, d_sae], W_dec [d_sae, d_in], b_enc [d_sae],

@@ -46,6 +46,6 @@ public sealed class TopKSae : SparseAutoencoder
         var output = decode(indices, values) + BDec;
         var mse = SquaredError(x, output);
         var aux = AuxKLoss(x, output, pre, deadMask, decode, gather);
-        return SaeStep.FromSelected(mse + aux, output, indices, values, DSae, new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
+        return new SaeStep(mse + aux, output, LatentActivity.OfSelected(indices, values, DSae), new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
     }
 }
