@@ -1,56 +1,41 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.RegularExpressions;
 using SaeAlign.Core;
 
 namespace SaeAlign.Data;
 
 /// <summary>
-/// NumPy <c>.npy</c> files (format versions 1-3): 2-D (or 1-D, read as N x 1) little-endian float32 or
-/// float64 arrays in C order are activation sets (DESIGN.md, data contracts). Writes float32, version 1.0.
+/// NumPy <c>.npy</c> files as numpy writes them (DESIGN.md, data contracts): 2-D or 1-D (read as N x 1) float16, float32
+/// or float64, either byte order, C or Fortran order, read as float32 row-major activation sets. Writes float32, C order, version 1.0.
 /// </summary>
-public static partial class Npy
+public static class Npy
 {
-    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
-    /// <summary>NumPy aligns the data start to 64 bytes so that memory-mapped arrays are aligned.</summary>
-    private const int Alignment = 64;
-
-    /// <summary>Values copied per chunk, so that no byte span outgrows int indexing on large arrays.</summary>
+    /// <summary>Values decoded per chunk: bounds the memory beyond the result and keeps byte spans within int indexing.</summary>
     private const int ChunkValues = 1 << 20;
 
-    /// <summary>Reads a float32 or float64 array (float64 is converted); non-finite values are an error naming row and column.</summary>
+    /// <summary>Columns a Fortran-order piece spans at least: 64 float32 values are four 64-byte cache lines of a result row.</summary>
+    private const int PieceColumns = 64;
+
+    /// <summary>Reads the array as float32 (float16 widens, float64 rounds); non-finite values are an error naming row and column.</summary>
     public static ActivationSet Read(string path)
     {
         if (!File.Exists(path)) throw new InvalidInputException($"{path}: file not found.");
         using var stream = File.OpenRead(path);
-        var (descr, rows, columns) = ReadHeader(stream, path);
-        var values = new float[(long)rows * columns];
-        long expectedBytes = (long)values.Length * (descr == "<f4" ? 4 : 8);
+        var header = NpyHeader.Read(stream, path);
         long availableBytes = stream.Length - stream.Position;
-        if (availableBytes < expectedBytes)
+        if (availableBytes < header.DataBytes)
             throw new InvalidInputException(
-                $"{path}: truncated: the header promises {rows} x {columns} '{descr}' values ({expectedBytes} bytes) but {availableBytes} bytes follow.");
+                $"{path}: truncated: the header promises {header.Rows} x {header.Columns} '{header.Descr}' values ({header.DataBytes} bytes) but {availableBytes} bytes follow.");
 
-        // .npy data is little-endian here, as is every platform .NET runs on, so bytes copy straight in.
-        var doubles = descr == "<f8" ? new double[Math.Min(ChunkValues, values.Length)] : null;
-        for (int start = 0; start < values.Length; start += ChunkValues)
+        var values = new float[(long)header.Rows * header.Columns];
+        var buffer = new byte[Math.Min(ChunkValues, values.Length) * header.ElementSize];
+        if (header.FortranOrder) ReadColumnMajor(stream, header, buffer, values);
+        else
         {
-            int count = Math.Min(ChunkValues, values.Length - start);
-            var target = values.AsSpan(start, count);
-            if (doubles is null)
-            {
-                stream.ReadExactly(MemoryMarshal.AsBytes(target));
-            }
-            else
-            {
-                stream.ReadExactly(MemoryMarshal.AsBytes(doubles.AsSpan(0, count)));
-                for (int i = 0; i < count; i++) target[i] = (float)doubles[i];
-            }
+            for (int start = 0; start < values.Length; start += ChunkValues)
+                ReadValues(stream, header, buffer, values.AsSpan(start, Math.Min(ChunkValues, values.Length - start)));
         }
-        var set = new ActivationSet(values, rows, columns);
+        var set = new ActivationSet(values, header.Rows, header.Columns);
         set.EnsureFinite(path);
         return set;
     }
@@ -62,7 +47,7 @@ public static partial class Npy
     {
         if (rows < 0 || columns < 0 || (long)rows * columns != values.Length)
             throw new ArgumentException($"{values.Length} values do not fill {rows} rows x {columns} columns.", nameof(values));
-        var header = Header(rows, columns);
+        var header = new NpyHeader(sizeof(float), BigEndian: false, FortranOrder: false, rows, columns).ToBytes();
         AtomicFile.Write(path, temp =>
         {
             using var stream = File.Create(temp);
@@ -72,89 +57,65 @@ public static partial class Npy
         });
     }
 
-    /// <summary>Magic, version 1.0, header length and the dict literal, space-padded and ending in a newline as numpy writes it.</summary>
-    private static byte[] Header(int rows, int columns)
+    /// <summary>
+    /// Column-major data is read in pieces of a few columns by many rows and transposed into the row-major result, so that a
+    /// large file never needs a second full-size copy. A piece is at least <see cref="PieceColumns"/> wide (unless the array is
+    /// narrower), so that each visit to a row of the result fills whole cache lines rather than one value of each.
+    /// </summary>
+    private static void ReadColumnMajor(Stream stream, NpyHeader header, byte[] buffer, float[] values)
     {
-        string dict = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {columns}), }}");
-        int prefix = Magic.Length + 2 + 2;
-        int padded = (prefix + dict.Length + 1 + Alignment - 1) / Alignment * Alignment;
-        string text = dict.PadRight(padded - prefix - 1) + "\n";
-        var header = new byte[padded];
-        Magic.CopyTo(header, 0);
-        header[6] = 1;
-        header[7] = 0;
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), (ushort)text.Length);
-        Encoding.ASCII.GetBytes(text, header.AsSpan(prefix));
-        return header;
-    }
-
-    private static (string Descr, int Rows, int Columns) ReadHeader(Stream stream, string path)
-    {
-        Span<byte> prefix = stackalloc byte[12];
-        if (stream.ReadAtLeast(prefix[..8], 8, throwOnEndOfStream: false) < 8 || !prefix[..6].SequenceEqual(Magic))
-            throw new InvalidInputException($"{path}: not a .npy file (no \\x93NUMPY magic).");
-        byte major = prefix[6];
-        int lengthBytes = major switch
+        int rows = header.Rows, columns = header.Columns;
+        long dataStart = stream.Position;
+        int width = Math.Min(columns, Math.Max(PieceColumns, ChunkValues / Math.Max(1, rows)));
+        int height = Math.Min(rows, ChunkValues / Math.Max(1, width));
+        var piece = new float[(long)width * height];
+        for (int c0 = 0; c0 < columns; c0 += width)
         {
-            1 => 2,
-            2 or 3 => 4,
-            _ => throw new InvalidInputException($"{path}: .npy format version {major}.{prefix[7]} is not supported (1.0 to 3.0 are)."),
-        };
-        if (stream.ReadAtLeast(prefix.Slice(8, lengthBytes), lengthBytes, throwOnEndOfStream: false) < lengthBytes)
-            throw new InvalidInputException($"{path}: malformed .npy header: the file ends inside the header length.");
-        long headerLength = lengthBytes == 2
-            ? BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..])
-            : BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
-        if (headerLength > stream.Length - stream.Position)
-            throw new InvalidInputException($"{path}: malformed .npy header: it claims {headerLength} bytes but the file is shorter.");
-        var headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes).Trim();
-        return ParseHeader(header, path);
-    }
-
-    /// <summary>Parses the Python dict literal numpy writes: <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (3, 4), }</c>.</summary>
-    private static (string Descr, int Rows, int Columns) ParseHeader(string header, string path)
-    {
-        if (!header.StartsWith('{') || !header.EndsWith('}'))
-            throw new InvalidInputException($"{path}: malformed .npy header: expected a dict literal, got \"{header}\".");
-        var descr = DescrPattern().Match(header);
-        var fortran = FortranPattern().Match(header);
-        var shape = ShapePattern().Match(header);
-        if (!descr.Success || !fortran.Success || !shape.Success)
-            throw new InvalidInputException($"{path}: malformed .npy header: expected 'descr', 'fortran_order' and 'shape' keys, got \"{header}\".");
-
-        string dtype = descr.Groups[1].Value;
-        if (dtype is not ("<f4" or "<f8"))
-            throw new InvalidInputException($"{path}: dtype '{dtype}' is not supported; expected little-endian float32 '<f4' or float64 '<f8'.");
-        if (fortran.Groups[1].Value == "True")
-            throw new InvalidInputException($"{path}: the array is in Fortran order; save a C-order array (numpy.ascontiguousarray).");
-
-        var dims = new List<int>();
-        foreach (var part in shape.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int dim))
-                throw new InvalidInputException($"{path}: malformed .npy header: shape entry '{part}' is not a non-negative integer.");
-            dims.Add(dim);
+            int w = Math.Min(width, columns - c0);
+            for (int r0 = 0; r0 < rows; r0 += height)
+            {
+                int h = Math.Min(height, rows - r0);
+                // Whole columns lie one after another in the file and are read at once; parts of columns one column at a time.
+                int runs = h == rows ? 1 : w, runLength = h == rows ? w * h : h;
+                for (int j = 0; j < runs; j++)
+                {
+                    stream.Position = dataStart + ((long)(c0 + j) * rows + r0) * header.ElementSize;
+                    ReadValues(stream, header, buffer, piece.AsSpan(j * runLength, runLength));
+                }
+                for (int r = 0; r < h; r++)
+                {
+                    long target = (long)(r0 + r) * columns + c0;
+                    for (int c = 0; c < w; c++) values[target + c] = piece[c * h + r];
+                }
+            }
         }
-        var (rows, columns) = dims.Count switch
-        {
-            1 => (dims[0], 1),
-            2 => (dims[0], dims[1]),
-            _ => throw new InvalidInputException(
-                $"{path}: the array has {dims.Count} dimensions; an activation set is 2-D (stimuli x units) or 1-D."),
-        };
-        if ((long)rows * columns > Array.MaxLength)
-            throw new InvalidInputException($"{path}: {rows} x {columns} values is more than one array can hold.");
-        return (dtype, rows, columns);
     }
 
-    [GeneratedRegex(@"['""]descr['""]\s*:\s*['""]([^'""]*)['""]")]
-    private static partial Regex DescrPattern();
-
-    [GeneratedRegex(@"['""]fortran_order['""]\s*:\s*(True|False)")]
-    private static partial Regex FortranPattern();
-
-    [GeneratedRegex(@"['""]shape['""]\s*:\s*\(([^)]*)\)")]
-    private static partial Regex ShapePattern();
+    /// <summary>Reads <paramref name="target"/>'s length of elements in file order and widens or rounds them to float32.</summary>
+    private static void ReadValues(Stream stream, NpyHeader header, byte[] buffer, Span<float> target)
+    {
+        var bytes = buffer.AsSpan(0, target.Length * header.ElementSize);
+        stream.ReadExactly(bytes);
+        // Every platform .NET runs on is little-endian, so little-endian data is used as is and big-endian data is swapped in place.
+        switch (header.ElementSize)
+        {
+            case 2:
+                var halves = MemoryMarshal.Cast<byte, ushort>(bytes);
+                if (header.BigEndian) BinaryPrimitives.ReverseEndianness(halves, halves);
+                var half = MemoryMarshal.Cast<ushort, Half>(halves);
+                for (int i = 0; i < target.Length; i++) target[i] = (float)half[i];
+                break;
+            case 4:
+                var singles = MemoryMarshal.Cast<byte, uint>(bytes);
+                if (header.BigEndian) BinaryPrimitives.ReverseEndianness(singles, singles);
+                MemoryMarshal.Cast<uint, float>(singles).CopyTo(target);
+                break;
+            default:
+                var doubles = MemoryMarshal.Cast<byte, ulong>(bytes);
+                if (header.BigEndian) BinaryPrimitives.ReverseEndianness(doubles, doubles);
+                var wide = MemoryMarshal.Cast<ulong, double>(doubles);
+                for (int i = 0; i < target.Length; i++) target[i] = (float)wide[i];
+                break;
+        }
+    }
 }
