@@ -2,9 +2,15 @@ using SaeAlign.Core;
 
 namespace SaeAlign.Data;
 
-/// <summary>Reads an activation set from any accepted file type (DESIGN.md: Parquet, or .npy wherever Parquet is accepted).</summary>
+/// <summary>
+/// Reads and writes an activation set in any accepted file type, chosen by the extension (DESIGN.md: Parquet, or .npy wherever
+/// Parquet is accepted; an output named .npy is a real .npy). The one place that maps an extension to a format.
+/// </summary>
 public static class ActivationFile
 {
+    private const string ParquetExtension = ".parquet";
+    private const string NpyExtension = ".npy";
+
     /// <summary>
     /// Reads <paramref name="path"/> by its extension (.parquet or .npy). Both readers reject NaN/Inf,
     /// naming the row and column, so what comes back is finite.
@@ -12,9 +18,35 @@ public static class ActivationFile
     public static ActivationSet Read(string path, CancellationToken ct = default) =>
         Path.GetExtension(path).ToLowerInvariant() switch
         {
-            ".parquet" => ActivationParquet.Read(path, ct),
-            ".npy" => Npy.Read(path),
+            ParquetExtension => ActivationParquet.Read(path, ct),
+            NpyExtension => Npy.Read(path),
             var other => throw new InvalidInputException(
                 $"{path}: unsupported file type '{other}'; activation files must be .parquet or .npy."),
         };
+
+    /// <summary>
+    /// Throws <see cref="InvalidInputException"/> naming <paramref name="option"/> unless <paramref name="path"/> can receive an
+    /// activation set: not a directory, and named .npy or .parquet. Commands call it before any work, so a bad output costs nothing.
+    /// </summary>
+    public static void RequireOutputPath(string path, string option)
+    {
+        InvalidInputException.Require(!Directory.Exists(path), $"{option}: {path} is a directory; name a .npy or .parquet file.");
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        InvalidInputException.Require(extension is ParquetExtension or NpyExtension,
+            $"{option}: {path} has {(extension.Length == 0 ? "no extension" : $"extension '{extension}'")}; an activation output must be .npy (dense float32) or .parquet.");
+    }
+
+    /// <summary>
+    /// Writes <paramref name="set"/> in the format <paramref name="path"/>'s extension names: .npy as dense float32 in C order
+    /// (numpy has no sparse layout, and <paramref name="parquetLayout"/> and <paramref name="metadata"/> have no place in it),
+    /// .parquet in <paramref name="parquetLayout"/> with <paramref name="metadata"/>. Any other path is refused as
+    /// <see cref="RequireOutputPath"/> refuses it.
+    /// </summary>
+    public static void Write(string path, string option, ActivationSet set, ActivationLayout parquetLayout = ActivationLayout.Dense,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        RequireOutputPath(path, option);
+        if (Path.GetExtension(path).Equals(NpyExtension, StringComparison.OrdinalIgnoreCase)) Npy.Write(path, set);
+        else ActivationParquet.Write(path, set, parquetLayout, metadata);
+    }
 }

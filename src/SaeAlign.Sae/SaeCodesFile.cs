@@ -3,17 +3,25 @@ using SaeAlign.Data;
 
 namespace SaeAlign.Sae;
 
-/// <summary><c>saealign sae encode</c> end to end: an activation file's codes under a dictionary, written sparse (idx/val lists per row).</summary>
+/// <summary>
+/// <c>saealign sae encode</c> end to end: an activation file's codes under a dictionary, written in the format the output's
+/// extension names (<see cref="ActivationFile.Write"/>): Parquet sparse (idx/val lists per row), or .npy dense float32.
+/// </summary>
 public static class SaeCodesFile
 {
-    /// <summary>Reads <paramref name="activationsPath"/> (d_in columns), encodes it and writes the codes to <paramref name="outputPath"/>.</summary>
-    public static ActivationSet Write(SaeDictionary dictionary, string activationsPath, string outputPath, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Reads <paramref name="activationsPath"/> (d_in columns), encodes it and writes the codes to <paramref name="outputPath"/>;
+    /// an output path that cannot take codes is refused, naming <paramref name="outputOption"/>, before anything is read.
+    /// </summary>
+    public static ActivationSet Write(SaeDictionary dictionary, string activationsPath, string outputPath, string outputOption,
+        CancellationToken cancellationToken = default)
     {
+        ActivationFile.RequireOutputPath(outputPath, outputOption);
         var data = ActivationFile.Read(activationsPath, cancellationToken);
         InvalidInputException.Require(data.Columns == dictionary.DIn,
             $"{activationsPath}: {data.Columns} columns, but the SAE's d_in is {dictionary.DIn}.");
         var codes = SaeMetrics.Encode(dictionary, data, cancellationToken);
-        ActivationParquet.Write(outputPath, codes, ActivationLayout.Sparse, new Dictionary<string, string>
+        ActivationFile.Write(outputPath, outputOption, codes, ActivationLayout.Sparse, new Dictionary<string, string>
         {
             ["saealign.content"] = "sae codes",
             ["saealign.architecture"] = dictionary.Architecture.Name(),

@@ -23,6 +23,17 @@ public class SaeCommandTests
         ["sae", "train", "--activations", activations, "--arch", "topk", "--d-sae", "16", "--k", "3", "--batch", "128", "--epochs", "2",
          "--threads", "1", "--quiet", "--out", output, .. more];
 
+    /// <summary>A small SAE trained on <see cref="Activations"/>, for tests of what encoding does with it.</summary>
+    private static async Task<(string Folder, string Activations, string Run)> TrainedRun()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder);
+        var run = Path.Combine(folder, "run");
+        var train = await Cli.Run(Train(acts, run));
+        Assert.That(train.ExitCode, Is.Zero, train.Error);
+        return (folder, acts, run);
+    }
+
     [Test]
     public async Task TrainThenEncodeWritesDictionaryAndSparseCodes()
     {
@@ -53,6 +64,53 @@ public class SaeCommandTests
         var viaSaeLens = Path.Combine(folder, "codes2.parquet");
         Assert.That((await Cli.Run("sae", "encode", "--sae", Path.Combine(run, "saelens"), "--activations", acts, "--out", viaSaeLens, "--quiet")).ExitCode, Is.Zero);
         Assert.That(ActivationParquet.Read(viaSaeLens).Values, Is.EqualTo(codes.Values));
+    }
+
+    [Test]
+    public async Task EncodeToANpyNameWritesTheParquetCodesAsDenseNpy()
+    {
+        var (folder, acts, run) = await TrainedRun();
+        var parquet = Path.Combine(folder, "codes.parquet");
+        var npy = Path.Combine(folder, "codes.npy");
+
+        Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", parquet, "--quiet")).ExitCode, Is.Zero);
+        var encode = await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", npy, "--quiet");
+
+        Assert.That(encode.ExitCode, Is.Zero, encode.Error);
+        Assert.That(File.ReadAllBytes(npy)[..6], Is.EqualTo(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' }));
+        var dense = Npy.Read(npy);
+        Assert.That((dense.Rows, dense.Columns), Is.EqualTo((600, 16)));
+        Assert.That(dense.Values, Is.EqualTo(ActivationParquet.Read(parquet).Values));
+    }
+
+    [TestCase("codes.txt")]
+    [TestCase("codes")]
+    public async Task EncodeToAnotherExtensionExitsTwoNamingOutAndWritesNothing(string name)
+    {
+        var (folder, acts, run) = await TrainedRun();
+        var output = Path.Combine(folder, name);
+
+        var result = await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", output);
+
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error, Does.StartWith("error: --out: ").And.Contain(".npy").And.Contain(".parquet"));
+        Assert.That(result.Error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(File.Exists(output), Is.False);
+    }
+
+    [Test]
+    public async Task EncodeToADirectoryExitsTwoSayingSo()
+    {
+        var (folder, acts, run) = await TrainedRun();
+        var output = Path.Combine(folder, "out");
+        Directory.CreateDirectory(output);
+
+        var result = await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", output);
+
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error, Does.StartWith("error: --out: ").And.Contain($"{output} is a directory"));
+        Assert.That(result.Error.TrimEnd().Split('\n'), Has.Length.EqualTo(1));
+        Assert.That(Directory.GetFileSystemEntries(output), Is.Empty);
     }
 
     [Test]

@@ -6,16 +6,16 @@ using SaeAlign.Sae;
 
 namespace SaeAlign.Tool.Commands;
 
-/// <summary>`saealign sae encode`: codes of an activation file under a dictionary, written sparse (idx/val per row).</summary>
+/// <summary>`saealign sae encode`: codes of an activation file under a dictionary, written as Parquet (sparse idx/val per row) or .npy (dense) by --out's extension.</summary>
 internal static class SaeEncodeCommand
 {
     public static Command Create(CliConsole console)
     {
         var sae = new Option<string>("--sae") { Description = "A `sae train` run folder, a dictionary .parquet, or a SAELens folder (cfg.json + sae_weights.safetensors).", Required = true };
         var activations = new Option<string>("--activations") { Description = "Activation file (.parquet or .npy) with d_in columns.", Required = true };
-        var output = new Option<string>("--out") { Description = "Parquet file for the codes (sparse layout: idx/val lists per row).", Required = true };
+        var output = new Option<string>("--out") { Description = "File for the codes: .parquet (sparse layout: idx/val lists per row) or .npy (dense float32).", Required = true };
         var common = new CommonOptions();
-        var command = new Command("encode", "Encode activations with a trained SAE; the codes are written sparse (idx/val lists per row).") { sae, activations, output };
+        var command = new Command("encode", "Encode activations with a trained SAE; the codes are written as sparse Parquet or dense .npy, by --out's extension.") { sae, activations, output };
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
@@ -23,7 +23,7 @@ internal static class SaeEncodeCommand
             TorchRuntime.Configure(settings.Threads);
             var dictionary = DictionaryFile.Read(parse.GetValue(sae)!, "--sae");
             string inputPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
-            var codes = SaeCodesFile.Write(dictionary, inputPath, outputPath, cancellationToken);
+            var codes = SaeCodesFile.Write(dictionary, inputPath, outputPath, "--out", cancellationToken);
             double l0 = SaeCodesFile.MeanL0(codes);
             if (settings.Json)
                 console.Out.WriteLine(JsonSerializer.Serialize(new { output = Path.GetFullPath(outputPath), rows = codes.Rows, latents = codes.Columns, l0 }, SaeConfig.Json));
