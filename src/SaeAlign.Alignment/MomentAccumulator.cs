@@ -146,6 +146,13 @@ public sealed class MomentAccumulator : IDisposable
         private readonly Tensor? xx, yy;
         private readonly Tensor? normScalars, xb, ya, xa, yb;
 
+        /// <summary>
+        /// TorchSharp's one-argument <c>add_</c> converts 1 to a fresh Scalar and passes only its handle, so the GC
+        /// may finalize (free) it during the native call; with pipelines accumulating on several threads that
+        /// happened ("Expected false to be true" from c10::Scalar::toDouble). A field stays alive while we are.
+        /// </summary>
+        private readonly Scalar one = 1.0.ToScalar();
+
         public Bucket(int a, int b, MomentNeeds needs)
         {
             sumX = torch.zeros(a, ScalarType.Float64);
@@ -168,23 +175,23 @@ public sealed class MomentAccumulator : IDisposable
         public void Add(Tensor x, Tensor y, BlockBuffer scratchX, BlockBuffer scratchY)
         {
             count += x.shape[0];
-            sumX.add_(x.sum([0]));
-            sumY.add_(y.sum([0]));
+            sumX.add_(x.sum([0]), one);
+            sumY.add_(y.sum([0]), one);
             var x2 = scratchX.Copy(x).mul_(x);
             var y2 = scratchY.Copy(y).mul_(y);
-            squaresX.add_(x2.sum([0]));
-            squaresY.add_(y2.sum([0]));
+            squaresX.add_(x2.sum([0]), one);
+            squaresY.add_(y2.sum([0]), one);
             xy.addmm_(x.t(), y);
             xx?.addmm_(x.t(), x);
             yy?.addmm_(y.t(), y);
             if (normScalars is null) return;
             var rowA = x2.sum([1]);
             var rowB = y2.sum([1]);
-            normScalars.add_(torch.stack([rowA.dot(rowB), rowA.dot(rowA), rowB.dot(rowB)]));
-            xb!.add_(torch.mv(x.t(), rowB));
-            ya!.add_(torch.mv(y.t(), rowA));
-            xa!.add_(torch.mv(x.t(), rowA));
-            yb!.add_(torch.mv(y.t(), rowB));
+            normScalars.add_(torch.stack([rowA.dot(rowB), rowA.dot(rowA), rowB.dot(rowB)]), one);
+            xb!.add_(torch.mv(x.t(), rowB), one);
+            ya!.add_(torch.mv(y.t(), rowA), one);
+            xa!.add_(torch.mv(x.t(), rowA), one);
+            yb!.add_(torch.mv(y.t(), rowB), one);
         }
 
         public PairMoments ToMoments()
@@ -212,6 +219,7 @@ public sealed class MomentAccumulator : IDisposable
         public void Dispose()
         {
             foreach (var t in new[] { sumX, sumY, squaresX, squaresY, xy, xx, yy, normScalars, xb, ya, xa, yb }) t?.Dispose();
+            one.Dispose();
         }
     }
 }

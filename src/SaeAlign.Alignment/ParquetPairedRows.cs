@@ -109,7 +109,7 @@ public sealed class ParquetPairedRows : IPairedRows
         public DenseFile(string path)
         {
             Path = path;
-            if (!File.Exists(path)) throw new InvalidInputException($"{path}: file not found.");
+            InputFile.RequireReadable(path);
             var metadata = ActivationParquet.ReadMetadata(path);
             using var file = new ParquetFileReader(path);
             var schema = file.FileMetaData.Schema;
@@ -142,6 +142,7 @@ public sealed class ParquetPairedRows : IPairedRows
                 ? fromMetadata
                 : names;
             long rows = file.FileMetaData.NumRows;
+            InvalidInputException.Require(rows >= 1, $"{path}: has no rows; an activation file needs at least one stimulus.");
             InvalidInputException.Require(rows <= Array.MaxLength, $"{path}: {rows} rows is more than one stream can index.");
             Rows = (int)rows;
         }

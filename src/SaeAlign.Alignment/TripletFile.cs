@@ -58,7 +58,7 @@ public static class TripletFile
 
     private static IReadOnlyList<Triplet> ReadCsv(string path, int items)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: file not found.");
+        InputFile.RequireReadable(path);
         using var reader = new StreamReader(path);
         var header = reader.ReadLine();
         InvalidInputException.Require(header is not null, $"{path}: empty file; the first line must name the columns i, j, k, odd (and optionally subject).");

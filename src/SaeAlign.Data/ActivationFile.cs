@@ -13,16 +13,23 @@ public static class ActivationFile
 
     /// <summary>
     /// Reads <paramref name="path"/> by its extension (.parquet or .npy). Both readers reject NaN/Inf,
-    /// naming the row and column, so what comes back is finite.
+    /// naming the row and column, so what comes back is finite; a file without rows or units is refused here,
+    /// naming it, rather than failing later inside a metric or a trainer.
     /// </summary>
-    public static ActivationSet Read(string path, CancellationToken ct = default) =>
-        Path.GetExtension(path).ToLowerInvariant() switch
+    public static ActivationSet Read(string path, CancellationToken ct = default)
+    {
+        InputFile.RequireReadable(path);
+        var set = Path.GetExtension(path).ToLowerInvariant() switch
         {
             ParquetExtension => ActivationParquet.Read(path, ct),
             NpyExtension => Npy.Read(path),
             var other => throw new InvalidInputException(
                 $"{path}: unsupported file type '{other}'; activation files must be .parquet or .npy."),
         };
+        InvalidInputException.Require(set.Columns >= 1, $"{path}: has no unit columns; an activation file needs at least one unit.");
+        InvalidInputException.Require(set.Rows >= 1, $"{path}: has no rows; an activation file needs at least one stimulus.");
+        return set;
+    }
 
     /// <summary>
     /// Throws <see cref="InvalidInputException"/> naming <paramref name="option"/> unless <paramref name="path"/> can receive an

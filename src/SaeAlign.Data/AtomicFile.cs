@@ -1,3 +1,5 @@
+using SaeAlign.Core;
+
 namespace SaeAlign.Data;
 
 /// <summary>
@@ -16,21 +18,32 @@ public static class AtomicFile
     {
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
-        Directory.CreateDirectory(directory);
         string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{Guid.NewGuid():N}");
         try
         {
+            Directory.CreateDirectory(directory);
             writeToTempPath(tempPath);
             // Flush to disk before the rename, or a power loss could leave the new name on empty data.
             using (var stream = new FileStream(tempPath, FileMode.Open, FileAccess.ReadWrite))
                 stream.Flush(flushToDisk: true);
             File.Move(tempPath, fullPath, overwrite: true);
         }
+        catch (UnauthorizedAccessException)
+        {
+            DeleteIfPresent(tempPath);
+            throw new InvalidInputException($"{path}: cannot be written: permission denied.");
+        }
         catch
         {
-            File.Delete(tempPath);
+            DeleteIfPresent(tempPath);
             throw;
         }
+    }
+
+    /// <summary>File.Delete throws when the folder itself is missing (it may be the folder we could not create).</summary>
+    private static void DeleteIfPresent(string path)
+    {
+        if (File.Exists(path)) File.Delete(path);
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte order mark).</summary>

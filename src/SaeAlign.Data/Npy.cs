@@ -19,7 +19,7 @@ public static class Npy
     /// <summary>Reads the array as float32 (float16 widens, float64 rounds); non-finite values are an error naming row and column.</summary>
     public static ActivationSet Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: file not found.");
+        InputFile.RequireReadable(path);
         using var stream = File.OpenRead(path);
         var header = NpyHeader.Read(stream, path);
         long availableBytes = stream.Length - stream.Position;

@@ -43,7 +43,7 @@ internal static class ParquetIo
     /// <summary>Opens <paramref name="path"/>, turning a missing or non-Parquet file into <see cref="InvalidInputException"/>.</summary>
     public static ParquetFileReader Open(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: file not found.");
+        InputFile.RequireReadable(path);
         try
         {
             return new ParquetFileReader(path);

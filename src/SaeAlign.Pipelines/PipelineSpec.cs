@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Sae;
@@ -57,11 +58,11 @@ public sealed record PipelineSpec
         PipelineSpec? spec;
         try
         {
-            spec = JsonSerializer.Deserialize<PipelineSpec>(json, SaeConfig.Json);
+            spec = JsonNode.Parse(json, documentOptions: JsonInputError.DocumentOptions).Deserialize<PipelineSpec>(SaeConfig.Json);
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"{source}: {e.Message}", e);
+            throw new InvalidInputException($"{source}: {JsonInputError.Describe(e)}", e);
         }
         if (spec is null) throw new InvalidInputException($"{source}: the spec is empty.");
         spec.Validate(source);
@@ -85,7 +86,7 @@ public sealed record PipelineSpec
 
     public static PipelineSpec Load(string path)
     {
-        InvalidInputException.Require(File.Exists(path), $"{path}: spec file not found.");
+        InputFile.RequireReadable(path, "spec file");
         return Parse(File.ReadAllText(path), path);
     }
 }

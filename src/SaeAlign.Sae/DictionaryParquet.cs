@@ -61,7 +61,7 @@ public static class DictionaryParquet
 
     public static SaeDictionary Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: file not found.");
+        InputFile.RequireReadable(path);
         try
         {
             using var file = new ParquetFileReader(path);

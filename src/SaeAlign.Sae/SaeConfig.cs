@@ -20,6 +20,8 @@ public sealed record SaeConfig
     public int Batch { get; init; } = 4096;
     /// <summary>Passes over the training rows.</summary>
     public int Epochs { get; init; } = 1;
+    /// <summary>Optimizer steps in all (the rows cycle through epochs as needed); 0 means <see cref="Epochs"/> passes.</summary>
+    public int Steps { get; init; }
     /// <summary>The first fraction of rows trains; the rest is held out for the metrics.</summary>
     public double TrainFraction { get; init; } = 1.0;
     /// <summary>Shuffle the training rows each epoch (seeded); off = rows in file order.</summary>
@@ -64,6 +66,9 @@ public sealed record SaeConfig
     };
 
     public int ResolvedDSae(int dIn) => DSae == 0 ? 8 * dIn : DSae;
+    /// <summary>The optimizer steps of a run over <paramref name="trainRows"/> rows.</summary>
+    public int TotalSteps(int trainRows) => Steps > 0 ? Steps : (trainRows + Batch - 1) / Batch * Epochs;
+
     public int ResolvedAuxK(int dIn) => AuxK == 0 ? Math.Max(1, dIn / 2) : AuxK;
 
     /// <summary>
@@ -81,6 +86,7 @@ public sealed record SaeConfig
         if (usesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"--k must be {upTo}, got {K}.");
         InvalidInputException.Require(Batch >= 1, $"--batch must be at least 1, got {Batch}.");
         InvalidInputException.Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}.");
+        InvalidInputException.Require(Steps >= 0, $"--steps must be at least 1, got {Steps}.");
         InvalidInputException.Require(TrainFraction > 0 && TrainFraction <= 1, $"--train-fraction must be in (0, 1], got {TrainFraction}.");
         InvalidInputException.Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number, got {LearningRate}.");
         InvalidInputException.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), $"--weight-decay must be zero or positive, got {WeightDecay}.");

@@ -23,6 +23,8 @@ public record SaeTrainSettings
     public long? Seed { get; init; }
     public int? Batch { get; init; }
     public int? Epochs { get; init; }
+    /// <summary>Optimizer steps in all, as SAELens and sparsify users count training; exclusive with <see cref="Epochs"/>.</summary>
+    public int? Steps { get; init; }
     public double? TrainFraction { get; init; }
     public bool? Shuffle { get; init; }
     public double? Lr { get; init; }
@@ -52,6 +54,7 @@ public record SaeTrainSettings
             Seed = Seed ?? basis.Seed,
             Batch = Batch ?? basis.Batch,
             Epochs = Epochs ?? basis.Epochs,
+            Steps = Steps ?? basis.Steps,
             TrainFraction = TrainFraction ?? basis.TrainFraction,
             Shuffle = Shuffle ?? basis.Shuffle,
             LearningRate = Lr ?? basis.LearningRate,
@@ -70,6 +73,10 @@ public record SaeTrainSettings
             NormalizeInput = NormalizeInput ?? basis.NormalizeInput,
             UnitNormDecoder = UnitNormDecoder ?? basis.UnitNormDecoder,
         };
+        // 0 means "8 x d_in" inside a config; given by the user it is a mistake, as -4 is.
+        InvalidInputException.Require(DSae is null or >= 1, $"--d-sae must be at least 1, got {DSae}.");
+        InvalidInputException.Require(Steps is null or >= 1, $"--steps must be at least 1, got {Steps}.");
+        InvalidInputException.Require(Steps is null || Epochs is null, "--steps and --epochs are exclusive: give the training length one way.");
         InvalidInputException.Require(config.Seed >= 0, $"--seed must be zero or positive, got {config.Seed}.");
         return config;
     }
@@ -81,11 +88,12 @@ public record SaeTrainSettings
     public SaeTrainSettings WithValuesOf(SaeConfig config) => this with
     {
         Arch = config.Architecture,
-        DSae = config.DSae,
+        DSae = config.DSae == 0 ? null : config.DSae,
         K = config.K,
         Seed = config.Seed,
         Batch = config.Batch,
-        Epochs = config.Epochs,
+        Epochs = config.Steps > 0 ? null : config.Epochs,
+        Steps = config.Steps > 0 ? config.Steps : null,
         TrainFraction = config.TrainFraction,
         Shuffle = config.Shuffle,
         Lr = config.LearningRate,

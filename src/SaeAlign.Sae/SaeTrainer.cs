@@ -24,7 +24,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
         InvalidInputException.Require(data.Rows >= 1, "the activation file has no rows.");
         int trainRows = Math.Max(1, (int)(data.Rows * config.TrainFraction));
         int stepsPerEpoch = (trainRows + config.Batch - 1) / config.Batch;
-        int steps = stepsPerEpoch * config.Epochs;
+        int steps = config.TotalSteps(trainRows);
         int dSae = config.ResolvedDSae(dIn);
 
         using var outer = NewDisposeScope();

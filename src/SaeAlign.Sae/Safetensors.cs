@@ -65,7 +65,7 @@ public static class Safetensors
     /// <summary>Reads every tensor and the metadata; a malformed file is <see cref="InvalidInputException"/> naming the problem.</summary>
     public static (IReadOnlyDictionary<string, SafeTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"{path}: file not found.");
+        InputFile.RequireReadable(path);
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < 8) throw Malformed(path, "shorter than the 8-byte header length");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);

@@ -20,11 +20,11 @@ public sealed class JobSpecReader(JobTypeRegistry types, DataRoot root)
         JsonNode? document;
         try
         {
-            document = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            document = JsonNode.Parse(json, documentOptions: JsonInputError.DocumentOptions);
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"{source}: malformed JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}: {e.Message.Split(" Path:")[0]}", e);
+            throw new InvalidInputException($"{source}: {JsonInputError.Describe(e)}", e);
         }
         var specs = document switch
         {

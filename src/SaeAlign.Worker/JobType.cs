@@ -47,7 +47,7 @@ public abstract partial class JobType<TSpec> : IJobType where TSpec : class
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException(DescribeJsonError(e), e);
+            throw new InvalidInputException(JsonInputError.Describe(e), e);
         }
         TSpec normalized;
         try
@@ -71,13 +71,6 @@ public abstract partial class JobType<TSpec> : IJobType where TSpec : class
 
     public Task RunAsync(JobPlan plan, JobRun run, CancellationToken cancellationToken) =>
         RunAsync(plan.Spec.Deserialize<TSpec>(Json)!, run, cancellationToken);
-
-    private static string DescribeJsonError(JsonException e)
-    {
-        string field = e.Path is { Length: > 2 } path ? path[2..] : "spec";
-        string detail = e.Message.Split(" Path:")[0];
-        return $"{field}: {detail}";
-    }
 
     [GeneratedRegex("--([a-z]+(?:-[a-z]+)*)")]
     private static partial Regex CliOption();

@@ -32,7 +32,9 @@ public class SparseTopKStepTests
 
     private static void AssertSame((float Loss, float[][] Gradients) actual, (float Loss, float[][] Gradients) expected)
     {
-        Assert.That(actual.Loss, Is.EqualTo(expected.Loss).Within(1e-5).Percent);
+        // The paths sum the same float32 terms in different orders, and each CPU kernel set orders them its own way:
+        // a few ulps (about 1e-7 relative) each. 1e-5 relative, as for the gradients, is far below any real error.
+        Assert.That(actual.Loss, Is.EqualTo(expected.Loss).Within(1e-3).Percent);
         string[] names = ["W_enc", "W_dec", "b_enc", "b_dec"];
         for (int p = 0; p < names.Length; p++)
         {

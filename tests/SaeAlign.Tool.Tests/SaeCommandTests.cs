@@ -128,6 +128,8 @@ public class SaeCommandTests
     [TestCase("--k", "17")]
     [TestCase("--k", "0")]
     [TestCase("--d-sae", "-3")]
+    [TestCase("--d-sae", "0")]
+    [TestCase("--steps", "5")]
     [TestCase("--arch", "gated")]
     [TestCase("--decode", "fast")]
     [TestCase("--b-dec-init", "median")]
@@ -189,5 +191,28 @@ public class SaeCommandTests
         Assert.That(JsonDocument.Parse(resumed.Out).RootElement.GetProperty("resumedFromStep").GetInt32(), Is.GreaterThan(0));
         Assert.That(File.ReadAllBytes(Path.Combine(run, "saelens", "sae_weights.safetensors")),
             Is.EqualTo(File.ReadAllBytes(Path.Combine(whole, "saelens", "sae_weights.safetensors"))));
+    }
+
+    [Test]
+    public async Task StepsSetTheTrainingLengthAcrossEpochs()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder);
+        // 600 rows in batches of 128 are 5 steps an epoch; 12 steps run into a third epoch.
+        var result = await Cli.Run("sae", "train", "--activations", acts, "--arch", "topk", "--d-sae", "16", "--k", "3", "--batch", "128",
+            "--steps", "12", "--threads", "1", "--quiet", "--json", "--out", Path.Combine(folder, "run"));
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        var json = System.Text.Json.JsonDocument.Parse(result.Out).RootElement;
+        Assert.That(json.GetProperty("steps").GetInt32(), Is.EqualTo(12));
+        Assert.That(json.GetProperty("config").GetProperty("steps").GetInt32(), Is.EqualTo(12));
+    }
+
+    [Test]
+    public async Task ZeroStepsIsRefused()
+    {
+        var folder = Cli.TempFolder();
+        var result = await Cli.Run("sae", "train", "--activations", Activations(folder), "--steps", "0", "--quiet", "--out", Path.Combine(folder, "run"));
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error.Trim(), Is.EqualTo("error: --steps must be at least 1, got 0."));
     }
 }

@@ -40,7 +40,7 @@ public sealed class AlignJob : JobType<AlignSpec>
     protected override AlignSpec Normalize(AlignSpec spec, DataRoot root)
     {
         var metrics = spec.Metrics is null ? AlignmentMetric.Defaults : AlignmentMetric.Parse(string.Join(",", spec.Metrics), "metrics");
-        InvalidInputException.Require(!metrics.Contains(AlignmentMetric.Triplet), "metrics: triplet needs triplet judgements, which align jobs do not take; run saealign align --triplets.");
+        InvalidInputException.Require(!metrics.Contains(AlignmentMetric.Triplet), "metrics: triplet needs odd-one-out judgements, which align jobs do not take; score triplets with the saealign align command and its triplets option.");
         var defaults = new AlignmentOptions();
         int stimuli = spec.Stimuli ?? defaults.Stimuli;
         InvalidInputException.Require(stimuli >= 3, $"stimuli must be at least 3, got {stimuli}.");

@@ -69,7 +69,7 @@ public sealed class PipelineStageJob : IJobType
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"pipeline-stage: {e.Message}", e);
+            throw new InvalidInputException($"pipeline-stage: {JsonInputError.Describe(e)}", e);
         }
         InvalidInputException.Require(spec.Pipeline is not null && spec.Stage is not null, "pipeline-stage: pipeline and stage are required.");
         // Planned again on this worker, against its data root, as every job is.

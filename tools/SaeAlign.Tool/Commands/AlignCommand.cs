@@ -80,13 +80,16 @@ internal static class AlignCommand
         foreach (var m in result.Metrics)
         {
             table.AddRow(
-                m.Metric, m.Direction, Markup.Escape(m.Protocol), Format(m.Score), m.Sem is { } sem ? Format(sem) : "",
+                m.Metric, m.Direction, Markup.Escape(RowsUsed(m.Protocol)), Format(m.Score), m.Sem is { } sem ? Format(sem) : "",
                 Markup.Escape(string.Join(", ", m.Details.Select(d => $"{d.Key}={d.Value.ToString("G4", CultureInfo.InvariantCulture)}"))));
         }
         console.Results.Write(table);
         console.Out.WriteLine($"{result.Rows} stimuli; dropped constant units: source {Names(result.DroppedSourceUnits)}, target {Names(result.DroppedTargetUnits)}.");
         if (reportPath is not null) console.Out.WriteLine($"Report: {reportPath}");
     }
+
+    /// <summary>Without cross-validation (--cv none) a fitted metric fits and scores on every row.</summary>
+    private static string RowsUsed(string protocol) => protocol == CrossValidation.None.ToString() ? "all rows" : protocol;
 
     private static string Names(IReadOnlyList<string> names) => names.Count == 0 ? "none" : $"{names.Count} ({string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")})";
 

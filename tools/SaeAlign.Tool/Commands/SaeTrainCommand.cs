@@ -20,7 +20,8 @@ internal static class SaeTrainCommand
         var k = new Option<int?>("--k") { Description = "Active latents per row (topk, batchtopk, paper-toy; default 32, paper-toy 7)." };
         var seed = new Option<long?>("--seed") { Description = "Seed of the initialisation and the data order (default 0)." };
         var batch = new Option<int?>("--batch") { Description = "Rows per step (default 4096; paper-toy 1024)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training rows (default 1)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the training rows (default 1); exclusive with --steps." };
+        var steps = new Option<int?>("--steps") { Description = "Optimizer steps in all, cycling through the rows (reshuffled each pass) as needed; exclusive with --epochs." };
         var trainFraction = new Option<double?>("--train-fraction") { Description = "Leading fraction of rows that trains; the rest is held out for the metrics (default 1; paper-toy 0.8)." };
         var shuffle = new Option<bool?>("--shuffle") { Description = "Shuffle rows each epoch (default true; paper-toy false)." };
         var lr = new Option<double?>("--lr") { Description = "AdamW learning rate (default 2e-4; paper-toy 1e-3)." };
@@ -48,7 +49,7 @@ internal static class SaeTrainCommand
 
         var command = new Command("train", "Train a sparse autoencoder on an activation file and write a run folder (Parquet dictionary + SAELens folder).")
         {
-            activations, arch, dSae, k, seed, batch, epochs, trainFraction, shuffle, lr, weightDecay, warmup, decay, l1, l1Warmup, l0,
+            activations, arch, dSae, k, seed, batch, epochs, steps, trainFraction, shuffle, lr, weightDecay, warmup, decay, l1, l1Warmup, l0,
             bandwidth, initThreshold, auxK, auxCoefficient, deadWindow, bDecInit, normalize, unitNorm, decode, trueFeatures,
             checkpointEvery, resume, output, force,
         };
@@ -63,6 +64,7 @@ internal static class SaeTrainCommand
                 Seed = parse.GetValue(seed),
                 Batch = parse.GetValue(batch),
                 Epochs = parse.GetValue(epochs),
+                Steps = parse.GetValue(steps),
                 TrainFraction = parse.GetValue(trainFraction),
                 Shuffle = parse.GetValue(shuffle),
                 Lr = parse.GetValue(lr),
@@ -117,7 +119,7 @@ internal static class SaeTrainCommand
                 {
                     task.MaxValue = p.Steps;
                     task.Value = p.Step;
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"sae training, loss {p.Loss:0.0000}, L0 {p.L0:0.0}, dead {p.DeadFraction:P0}");
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"sae training, step {p.Step}/{p.Steps}, loss {p.Loss:0.0000}, L0 {p.L0:0.0}, dead {p.DeadFraction:P0}");
                 }));
                 task.Description = "sae training and files done";
                 return result;
