@@ -108,13 +108,22 @@ public class EncodeAlignJobTests
     [TestCase("{\"type\":\"align\",\"source\":\"/tmp/x.npy\",\"target\":\"acts.npy\"}", "source: '/tmp/x.npy' resolves to")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"metrics\":[\"semi\",\"cosine\"]}", "metrics: unknown metric 'cosine'")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"metrics\":[]}", "metrics must name at least one metric")]
-    [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"metrics\":[\"triplet\"]}", "metrics: triplet needs triplet judgements")]
+    [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"metrics\":[\"triplet\"]}", "metrics: triplet needs odd-one-out judgements, which align jobs do not take; score triplets with the saealign align command")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"metrics\":\"semi\"}", "metrics:")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"cv\":\"kfold:1:0\"}", "cv: 'kfold:1:0' is not 'none' or 'kfold:K:SEED'")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"stimuli\":2}", "stimuli must be at least 3")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"k\":0}", "k must be at least 1")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"seed\":-1}", "seed must be zero or positive")]
     [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"report\":\"r.parquet\"}", "report")]
-    public void BadFieldsAreRejectedNamingTheField(string json, string expected) =>
-        Assert.That(Error(json), Does.StartWith("spec.json: ").And.Contain(expected));
+    [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"source\":\"acts.npy\",\"target\":\"acts.npy\"}", "source: the key is given twice")]
+    [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"k\":\"five\"}", "k: expected an integer")]
+    [TestCase("{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"acts.npy\",\"stimuli\":[1]}", "stimuli: expected an integer")]
+    [TestCase("{\"type\":\"train-sae\",\"activations\":\"acts.npy\",\"dSae\":0}", "dSae must be at least 1, got 0")]
+    [TestCase("{\"type\":\"train-sae\",\"activations\":\"acts.npy\",\"steps\":10,\"epochs\":2}", "steps and epochs are exclusive")]
+    public void BadFieldsAreRejectedNamingTheField(string json, string expected)
+    {
+        string error = Error(json);
+        Assert.That(error, Does.StartWith("spec.json: ").And.Contain(expected));
+        Assert.That(error, Does.Not.Contain("System.").And.Not.Contain("SaeAlign.").And.Not.Contain("--"));
+    }
 }
