@@ -5,7 +5,9 @@ namespace SaeAlign.Data;
 /// <summary>
 /// Writes files so that a crash never leaves a half-written file under its final name
 /// (DESIGN.md, data contracts): the content goes to a hidden temporary file in the same directory,
-/// which is then renamed over the target (a rename within one directory is atomic).
+/// which is then renamed over the target (a rename within one directory is atomic). The temporary name carries its
+/// owner (<c>.{name}.tmp-{host}-{pid}-{start}-{id}</c>, <see cref="PathOwner"/>), and a write removes those left
+/// for the same file by processes that are gone (killed mid-write).
 /// </summary>
 public static class AtomicFile
 {
@@ -18,10 +20,12 @@ public static class AtomicFile
     {
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
-        string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{Guid.NewGuid():N}");
+        string tempPrefix = $".{Path.GetFileName(fullPath)}.tmp-";
+        string tempPath = Path.Combine(directory, $"{tempPrefix}{PathOwner.Current().Tag}-{Guid.NewGuid():N}");
         try
         {
             Directory.CreateDirectory(directory);
+            PathOwner.RemoveLeftovers(directory, tempPrefix);
             writeToTempPath(tempPath);
             // Flush to disk before the rename, or a power loss could leave the new name on empty data.
             using (var stream = new FileStream(tempPath, FileMode.Open, FileAccess.ReadWrite))

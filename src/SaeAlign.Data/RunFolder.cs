@@ -8,7 +8,9 @@ namespace SaeAlign.Data;
 /// <summary>
 /// A run's output folder (DESIGN.md): files are written into a staging sibling and the whole folder
 /// is moved into place by <see cref="Commit"/>, so a failed run leaves nothing under the final name.
-/// Disposing without committing deletes the staging folder.
+/// Disposing without committing deletes the staging folder. The staging folder's name carries its owner
+/// (<c>{final}.partial-{host}-{pid}-{start}-{id}</c>, <see cref="PathOwner"/>), and <see cref="Create"/> removes those
+/// left next to the same final path by processes that are gone (killed before they could dispose).
 /// </summary>
 public sealed class RunFolder : IDisposable
 {
@@ -27,10 +29,13 @@ public sealed class RunFolder : IDisposable
     private readonly bool _force;
     private bool _committed;
 
+    private const string StagingInfix = ".partial-";
+    private const string ReplacedInfix = ".old-";
+
     private RunFolder(string finalPath, bool force)
     {
         FinalPath = finalPath;
-        StagingPath = $"{finalPath}.partial-{Guid.NewGuid():N}";
+        StagingPath = OwnedSibling(finalPath, StagingInfix);
         _force = force;
         Directory.CreateDirectory(StagingPath);
     }
@@ -51,6 +56,10 @@ public sealed class RunFolder : IDisposable
         if (File.Exists(full)) throw new InvalidInputException($"{finalPath} is a file; the output must be a folder.");
         if (!force && IsNonEmptyFolder(full))
             throw new InvalidInputException($"{finalPath} already exists and is not empty; pass --force to replace it.");
+        string parent = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
+        PathOwner.RemoveLeftovers(parent, name + StagingInfix);
+        // A replaced folder is only a leftover once its replacement is in place; until then it holds the only copy of the old run.
+        if (Directory.Exists(full)) PathOwner.RemoveLeftovers(parent, name + ReplacedInfix);
         return new RunFolder(full, force);
     }
 
@@ -95,7 +104,7 @@ public sealed class RunFolder : IDisposable
             if (!_force && IsNonEmptyFolder(FinalPath))
                 throw new InvalidInputException($"{FinalPath} already exists and is not empty; pass --force to replace it.");
             // Move the old folder aside first: until the new one is in place, the old one still exists.
-            string old = $"{FinalPath}.old-{Guid.NewGuid():N}";
+            string old = OwnedSibling(FinalPath, ReplacedInfix);
             Directory.Move(FinalPath, old);
             Directory.Move(StagingPath, FinalPath);
             Directory.Delete(old, recursive: true);
@@ -145,6 +154,8 @@ public sealed class RunFolder : IDisposable
         using var stream = File.OpenRead(file);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
+
+    private static string OwnedSibling(string finalPath, string infix) => $"{finalPath}{infix}{PathOwner.Current().Tag}-{Guid.NewGuid():N}";
 
     private void EnsureNotCommitted()
     {

@@ -88,7 +88,11 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
         return true;
     }
 
-    /// <summary>Staging folders of executions that died (SIGKILL, power loss); safe to remove while the output lock is held.</summary>
+    /// <summary>
+    /// Staging folders of executions that died (SIGKILL, power loss); safe to remove while the output lock is held. Broader than
+    /// <see cref="RunFolder.Create"/>'s own clean-up, which keeps what a live process may own: the lock proves the owner gone
+    /// even when it ran on another machine sharing the data root.
+    /// </summary>
     internal static void RemoveStaleStaging(string output, ILogger logger)
     {
         string parent = Path.GetDirectoryName(output)!;

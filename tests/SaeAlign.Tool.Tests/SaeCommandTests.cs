@@ -183,7 +183,7 @@ public class SaeCommandTests
         });
         int code = await SaeAlignCli.RunAsync([.. Train(acts, run), "--checkpoint-every", "3"], new StringWriter(), new StringWriter(), cancel.Token);
         await watcher;
-        Assert.That(code, Is.EqualTo(ExitCodes.InternalError));
+        Assert.That(code, Is.EqualTo(ExitCodes.Interrupted));
         Assert.That(Directory.Exists(run), Is.False);
 
         var resumed = await Cli.Run([.. Train(acts, run), "--checkpoint-every", "3", "--resume", "--json"]);

@@ -6,7 +6,8 @@ namespace SaeAlign.Tool;
 
 /// <summary>
 /// The `saealign` command line. Exit codes follow DESIGN.md: 0 success, 2 bad input (the message
-/// names the option or file), 1 internal error. Results go to stdout, progress and errors to stderr.
+/// names the option or file), 1 internal error, 130 interrupted (the token cancelled: Ctrl-C, SIGTERM).
+/// Results go to stdout, progress and errors to stderr.
 /// </summary>
 public static class SaeAlignCli
 {
@@ -42,17 +43,20 @@ public static class SaeAlignCli
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken);
+            // No ProcessTerminationTimeout: System.CommandLine would end the process 2 s after Ctrl-C, before the work has
+            // unwound and removed its staging; the caller's token (Program's signal handling) cancels instead.
+            var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await parse.InvokeAsync(invocation, cancellationToken);
         }
         catch (InvalidInputException e)
         {
             await stderr.WriteLineAsync($"error: {e.Message}");
             return ExitCodes.InvalidInput;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await stderr.WriteLineAsync("cancelled; nothing was written under the output name.");
-            return ExitCodes.InternalError;
+            await stderr.WriteLineAsync("interrupted; unfinished output was removed.");
+            return ExitCodes.Interrupted;
         }
         catch (TrainingDivergedException e)
         {

@@ -99,9 +99,19 @@ internal static class SaeTrainCommand
             var runner = new SaeTrainingRun(config, options);
             string activationsPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
             bool replace = parse.GetValue(force);
-            var result = settings.Quiet
-                ? runner.Run(activationsPath, outputPath, replace, truth, cancellationToken: cancellationToken)
-                : WithProgress(console, p => runner.Run(activationsPath, outputPath, replace, truth, p, cancellationToken));
+            SaeRunResult result;
+            try
+            {
+                result = settings.Quiet
+                    ? runner.Run(activationsPath, outputPath, replace, truth, cancellationToken: cancellationToken)
+                    : WithProgress(console, p => runner.Run(activationsPath, outputPath, replace, truth, p, cancellationToken));
+            }
+            catch (OperationCanceledException) when (File.Exists(SaeTrainingRun.CheckpointPathFor(outputPath)))
+            {
+                // The staging folder is gone but the checkpoint the user asked for stays; say how to use it.
+                console.Error.WriteLine($"checkpoint kept: {SaeTrainingRun.CheckpointPathFor(outputPath)}; run the same command with --resume to continue.");
+                throw;
+            }
             Report(console, result, settings.Json);
             return Task.FromResult(ExitCodes.Success);
         });
