@@ -26,6 +26,8 @@ public static class AtomicFile
         {
             Directory.CreateDirectory(directory);
             PathOwner.RemoveLeftovers(directory, tempPrefix);
+            // Created here so that an unwritable folder is found by .NET (permission denied) and not inside a native writer.
+            File.Create(tempPath).Dispose();
             writeToTempPath(tempPath);
             // Flush to disk before the rename, or a power loss could leave the new name on empty data.
             using (var stream = new FileStream(tempPath, FileMode.Open, FileAccess.ReadWrite))
@@ -41,6 +43,31 @@ public static class AtomicFile
         {
             DeleteIfPresent(tempPath);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidInputException"/> naming <paramref name="option"/> unless a file can be written at
+    /// <paramref name="path"/>; commands call it before their work, so an unwritable output costs nothing.
+    /// </summary>
+    public static void RequireWritable(string path, string option)
+    {
+        InvalidInputException.Require(!Directory.Exists(path), $"{option}: {path} is a directory; name a file.");
+        string fullPath = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(fullPath)!;
+        string probe = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{PathOwner.Current().Tag}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(directory);
+            File.Create(probe, 1, FileOptions.DeleteOnClose).Dispose();
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"{option}: {path}: cannot be written: permission denied in {directory}.");
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException($"{option}: {path}: cannot be written: {e.Message}");
         }
     }
 

@@ -57,10 +57,26 @@ public sealed class RunFolder : IDisposable
         if (!force && IsNonEmptyFolder(full))
             throw new InvalidInputException($"{finalPath} already exists and is not empty; pass --force to replace it.");
         string parent = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
-        PathOwner.RemoveLeftovers(parent, name + StagingInfix);
-        // A replaced folder is only a leftover once its replacement is in place; until then it holds the only copy of the old run.
-        if (Directory.Exists(full)) PathOwner.RemoveLeftovers(parent, name + ReplacedInfix);
-        return new RunFolder(full, force);
+        try
+        {
+            PathOwner.RemoveLeftovers(parent, name + StagingInfix);
+            // A replaced folder is only a leftover once its replacement is in place; until then it holds the only copy of the old run.
+            if (Directory.Exists(full)) PathOwner.RemoveLeftovers(parent, name + ReplacedInfix);
+            return new RunFolder(full, force);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"{finalPath}: cannot create the output folder: permission denied in {parent}.");
+        }
+        catch (IOException) when (Ancestors(parent).FirstOrDefault(File.Exists) is { } file)
+        {
+            throw new InvalidInputException($"{finalPath}: cannot create the output folder: {file} is a file, not a folder.");
+        }
+    }
+
+    private static IEnumerable<string> Ancestors(string? path)
+    {
+        for (; !string.IsNullOrEmpty(path); path = Path.GetDirectoryName(path)) yield return path;
     }
 
     /// <summary>The staging path of <paramref name="fileName"/> (relative; subfolders are created).</summary>

@@ -10,10 +10,26 @@ internal sealed class ToolProcess : IDisposable
     private readonly Process process;
     private readonly StringBuilder stdout = new(), stderr = new();
 
-    public ToolProcess(string workingDirectory, params string[] args)
+    public ToolProcess(string workingDirectory, params string[] args) : this(workingDirectory, unprivileged: false, args)
+    {
+    }
+
+    /// <param name="unprivileged">
+    /// Run as user nobody when this process is root: root reads and writes through any permission bits, so only an
+    /// unprivileged process shows what a user sees for an unreadable file or an unwritable folder.
+    /// </param>
+    public ToolProcess(string workingDirectory, bool unprivileged, params string[] args)
     {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        bool drop = unprivileged && Environment.UserName == "root";
+        var start = new ProcessStartInfo(drop ? "setpriv" : dotnet) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        if (drop)
+        {
+            foreach (string a in new[] { "--reuid=nobody", "--regid=nogroup", "--clear-groups", dotnet }) start.ArgumentList.Add(a);
+            // nobody has no home; the runtime only needs somewhere to not write.
+            start.Environment["HOME"] = Path.GetTempPath();
+            start.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "saealign.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         process = new Process { StartInfo = start };

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
+using SaeAlign.Data;
 using Spectre.Console;
 
 namespace SaeAlign.Tool.Commands;
@@ -48,6 +49,7 @@ internal static class AlignCommand
             if (reportPath is not null)
                 InvalidInputException.Require(Path.GetExtension(reportPath).Equals(".parquet", StringComparison.OrdinalIgnoreCase),
                     $"--report: '{reportPath}' must end in .parquet.");
+            if (reportPath is not null) AtomicFile.RequireWritable(reportPath, "--report");
 
             string sourcePath = parse.GetValue(source)!, targetPath = parse.GetValue(target)!;
             var rows = ActivationRows.Open(sourcePath, targetPath, cancellationToken);
