@@ -21,6 +21,90 @@ public static class SemiMatching
         }
         return new SemiMatchingFit(source);
     }
+
+    /// <summary>
+    /// The same argmax from sparse moments, exactly, without the a x b matrix. A pair never active together on
+    /// the fit rows has correlation −n·μ_i·μ_j / (σ_i σ_j): for a target j with μ_j &gt; 0 the best such source is the one
+    /// with the smallest μ_i/σ_i (largest when μ_j &lt; 0; any when μ_j = 0, so the lowest index). So each target
+    /// compares its co-active sources with the first source, in that order, that is not co-active with it.
+    /// Positions in <paramref name="sources"/> and <paramref name="targets"/> (the live units) index the result.
+    /// </summary>
+    public static SemiMatchingFit Fit(SparseMoments moments, SparseMoments.RowSet fit, int[] sources, int[] targets)
+    {
+        int a = sources.Length, b = targets.Length;
+        var targetPosition = Positions(targets, moments.TargetUnits);
+        var best = new double[b];
+        var bestSource = new int[b];
+        Array.Fill(best, double.NegativeInfinity);
+        Array.Fill(bestSource, int.MaxValue);
+
+        // Co-active pairs, source by source; and each target's co-active sources, for the walk below.
+        var coactiveCount = new int[b + 1];
+        for (int s = 0; s < a; s++)
+            foreach (int j in moments.TargetsOf(sources[s]))
+                if (targetPosition[j] >= 0) coactiveCount[targetPosition[j] + 1]++;
+        for (int t = 0; t < b; t++) coactiveCount[t + 1] += coactiveCount[t];
+        var coactive = new int[coactiveCount[b]];
+        var fill = (int[])coactiveCount.Clone();
+        for (int s = 0; s < a; s++)
+        {
+            int i = sources[s];
+            var pairTargets = moments.TargetsOf(i);
+            long first = moments.PairIndex(i, pairTargets.IsEmpty ? 0 : pairTargets[0]);
+            for (int p = 0; p < pairTargets.Length; p++)
+            {
+                int t = targetPosition[pairTargets[p]];
+                if (t < 0) continue;
+                coactive[fill[t]++] = s;
+                Offer(fit.Correlation(i, pairTargets[p], fit.PairSum(first + p)), s, t);
+            }
+        }
+
+        // Sources by μ/σ on the fit rows, ties by position: ascending for μ_j > 0, descending for μ_j < 0.
+        var key = new double[a];
+        for (int s = 0; s < a; s++) key[s] = fit.ScaleX[sources[s]] > 0 ? fit.MeanX[sources[s]] / fit.ScaleX[sources[s]] : 0;
+        var ascending = Enumerable.Range(0, a).OrderBy(s => key[s]).ThenBy(s => s).ToArray();
+        var descending = Enumerable.Range(0, a).OrderByDescending(s => key[s]).ThenBy(s => s).ToArray();
+        var byPosition = Enumerable.Range(0, a).ToArray();
+        var stamp = new int[a];
+        for (int t = 0; t < b; t++)
+        {
+            int j = targets[t];
+            for (int c = coactiveCount[t]; c < coactiveCount[t + 1]; c++) stamp[coactive[c]] = t + 1;
+            double mean = fit.MeanY[j];
+            var order = fit.ScaleY[j] == 0 || mean == 0 ? byPosition : mean > 0 ? ascending : descending;
+            // The first free source in the order has the best closed-form value; later free sources whose value rounds
+            // to the same number are ties, which go to the lowest position as on the dense path.
+            double first = double.NaN;
+            foreach (int s in order)
+            {
+                if (stamp[s] == t + 1) continue;
+                double value = fit.Correlation(sources[s], j, 0);
+                if (double.IsNaN(first)) first = value;
+                else if (value != first) break;
+                Offer(value, s, t);
+            }
+        }
+        return new SemiMatchingFit(bestSource);
+
+        void Offer(double value, int s, int t)
+        {
+            if (value > best[t] || (value == best[t] && s < bestSource[t]))
+            {
+                best[t] = value;
+                bestSource[t] = s;
+            }
+        }
+    }
+
+    /// <summary>Position of each unit in <paramref name="live"/>, −1 for units not in it.</summary>
+    internal static int[] Positions(int[] live, int units)
+    {
+        var position = new int[units];
+        Array.Fill(position, -1);
+        for (int k = 0; k < live.Length; k++) position[live[k]] = k;
+        return position;
+    }
 }
 
 /// <summary>The source unit chosen for each target unit.</summary>
@@ -32,6 +116,14 @@ public sealed record SemiMatchingFit(int[] SourceOfTarget) : IFittedMapping
     {
         double sum = 0;
         for (int j = 0; j < SourceOfTarget.Length; j++) sum += correlation[SourceOfTarget[j], j];
+        return sum / SourceOfTarget.Length;
+    }
+
+    /// <summary>The score on sparse moments' rows; positions index <paramref name="sources"/> and <paramref name="targets"/>.</summary>
+    public double Score(SparseMoments.RowSet test, int[] sources, int[] targets)
+    {
+        double sum = 0;
+        for (int t = 0; t < SourceOfTarget.Length; t++) sum += test.Correlation(sources[SourceOfTarget[t]], targets[t]);
         return sum / SourceOfTarget.Length;
     }
 }
