@@ -30,28 +30,51 @@ public static class ActivationParquet
         string producer = "saealign")
     {
         if (set.Columns == 0) throw new ArgumentException("An activation set needs at least one unit to be written.", nameof(set));
-        var keyValues = ParquetIo.Merge(new Dictionary<string, string>
+        if (layout == ActivationLayout.Sparse)
+        {
+            Write(path, SparseCodes.FromDense(set), metadata, producer);
+            return;
+        }
+        var columns = new Column[] { new Column<long>(StimulusColumn) }
+            .Concat(ActivationSet.DefaultUnitNames(set.Columns).Select(name => new Column<float>(name)))
+            .ToArray();
+        ParquetIo.WriteFile(path, columns, KeyValues("dense", set.Columns, set.UnitNames, metadata, producer), writer => WriteDense(writer, set));
+    }
+
+    /// <summary>Writes sparse codes in the sparse layout (<c>idx</c>, <c>val</c> lists per row), never densifying them.</summary>
+    public static void Write(string path, SparseCodes codes, IReadOnlyDictionary<string, string>? metadata = null, string producer = "saealign")
+    {
+        if (codes.Columns == 0) throw new ArgumentException("An activation set needs at least one unit to be written.", nameof(codes));
+        Column[] columns = [new Column<long>(StimulusColumn), new Column<int[]>(IndexColumn), new Column<float[]>(ValueColumn)];
+        ParquetIo.WriteFile(path, columns, KeyValues("sparse", codes.Columns, codes.UnitNames, metadata, producer), writer => WriteSparse(writer, codes));
+    }
+
+    /// <summary>
+    /// Reads an activation file's nonzeros: a sparse layout stays sparse (wide SAE codes never become N x d_sae),
+    /// a dense one keeps its nonzero entries. Errors as <see cref="Read"/>.
+    /// </summary>
+    public static SparseCodes ReadCodes(string path, CancellationToken ct = default) =>
+        ParquetIo.Read(path, file =>
+        {
+            var metadata = ParquetIo.Metadata(file);
+            ParquetIo.RequireSchemaVersion(metadata, path);
+            var columns = ParquetIo.Columns(file);
+            if (IsSparse(metadata, columns, path)) return ReadSparse(file, path, metadata, columns, ct);
+            var dense = ReadDense(file, path, metadata, columns, ct);
+            dense.EnsureFinite(path);
+            return SparseCodes.FromDense(dense);
+        });
+
+    private static Dictionary<string, string> KeyValues(string layout, int units, IReadOnlyList<string> names,
+        IReadOnlyDictionary<string, string>? metadata, string producer) =>
+        ParquetIo.Merge(new Dictionary<string, string>
         {
             [ParquetIo.SchemaVersionKey] = ParquetIo.SchemaVersion,
             [ProducerKey] = producer,
-            [LayoutKey] = layout == ActivationLayout.Dense ? "dense" : "sparse",
-            [UnitsKey] = set.Columns.ToString(CultureInfo.InvariantCulture),
-            [UnitNamesKey] = JsonSerializer.Serialize(set.UnitNames),
+            [LayoutKey] = layout,
+            [UnitsKey] = units.ToString(CultureInfo.InvariantCulture),
+            [UnitNamesKey] = JsonSerializer.Serialize(names),
         }, metadata);
-
-        if (layout == ActivationLayout.Dense)
-        {
-            var columns = new Column[] { new Column<long>(StimulusColumn) }
-                .Concat(ActivationSet.DefaultUnitNames(set.Columns).Select(name => new Column<float>(name)))
-                .ToArray();
-            ParquetIo.WriteFile(path, columns, keyValues, writer => WriteDense(writer, set));
-        }
-        else
-        {
-            Column[] columns = [new Column<long>(StimulusColumn), new Column<int[]>(IndexColumn), new Column<float[]>(ValueColumn)];
-            ParquetIo.WriteFile(path, columns, keyValues, writer => WriteSparse(writer, set));
-        }
-    }
 
     /// <summary>Reads a dense or sparse activation set; non-finite values are an error naming row and column.</summary>
     public static ActivationSet Read(string path, CancellationToken ct = default)
@@ -62,7 +85,7 @@ public static class ActivationParquet
             ParquetIo.RequireSchemaVersion(metadata, path);
             var columns = ParquetIo.Columns(file);
             return IsSparse(metadata, columns, path)
-                ? ReadSparse(file, path, metadata, columns, ct)
+                ? Densify(ReadSparse(file, path, metadata, columns, ct), path)
                 : ReadDense(file, path, metadata, columns, ct);
         });
         set.EnsureFinite(path);
@@ -88,25 +111,20 @@ public static class ActivationParquet
         }
     }
 
-    private static void WriteSparse(ParquetFileWriter writer, ActivationSet set)
+    private static void WriteSparse(ParquetFileWriter writer, SparseCodes codes)
     {
-        for (int start = 0; start < set.Rows; start += ParquetIo.RowGroupRows)
+        for (int start = 0; start < codes.Rows; start += ParquetIo.RowGroupRows)
         {
-            int rows = Math.Min(ParquetIo.RowGroupRows, set.Rows - start);
+            int rows = Math.Min(ParquetIo.RowGroupRows, codes.Rows - start);
             var indices = new int[rows][];
             var values = new float[rows][];
             for (int r = 0; r < rows; r++)
             {
-                var row = set.Row(start + r);
-                var nonzero = new List<int>();
-                for (int unit = 0; unit < row.Length; unit++)
-                    if (row[unit] != 0) nonzero.Add(unit);
-                indices[r] = nonzero.ToArray();
-                values[r] = new float[nonzero.Count];
-                for (int k = 0; k < nonzero.Count; k++) values[r][k] = row[nonzero[k]];
+                indices[r] = codes.RowIndex(start + r).ToArray();
+                values[r] = codes.RowValues(start + r).ToArray();
             }
             using var group = writer.AppendRowGroup();
-            ParquetIo.WriteColumn<long>(group, set.Stimuli.AsSpan(start, rows));
+            ParquetIo.WriteColumn<long>(group, codes.Stimuli.AsSpan(start, rows));
             ParquetIo.WriteColumn<int[]>(group, indices);
             ParquetIo.WriteColumn<float[]>(group, values);
         }
@@ -159,7 +177,7 @@ public static class ActivationParquet
         return new ActivationSet(values, rows, units.Length, stimuli, names);
     }
 
-    private static ActivationSet ReadSparse(
+    private static SparseCodes ReadSparse(
         ParquetFileReader file, string path, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<ParquetColumn> columns, CancellationToken ct)
     {
         var stimulus = columns.FirstOrDefault(c => c.Name == StimulusColumn);
@@ -192,7 +210,8 @@ public static class ActivationParquet
         if (names is not null && names.Length != units)
             throw new InvalidInputException($"{path}: metadata '{UnitNamesKey}' has {names.Length} names for {units} units.");
 
-        var values = new float[CheckedSize(rows, units, path)];
+        // Rows as the file lists them may be unsorted (other tools); zeros are dropped and a repeated unit is an error.
+        var builder = new SparseCodes.Builder(units);
         for (int r = 0; r < rows; r++)
         {
             var rowIndices = indices[r] ?? throw new InvalidInputException($"{path}: row {r}: '{IndexColumn}' is null.");
@@ -200,15 +219,21 @@ public static class ActivationParquet
             if (rowIndices.Length != rowValues.Length)
                 throw new InvalidInputException(
                     $"{path}: row {r}: '{IndexColumn}' has {rowIndices.Length} entries but '{ValueColumn}' has {rowValues.Length}.");
+            Array.Sort(rowIndices, rowValues);
             for (int k = 0; k < rowIndices.Length; k++)
             {
                 int unit = rowIndices[k];
                 if (unit < 0 || unit >= units)
                     throw new InvalidInputException($"{path}: row {r}: '{IndexColumn}' entry {unit} is outside 0..{units - 1}.");
-                values[(long)r * units + unit] = rowValues[k];
+                if (k > 0 && unit == rowIndices[k - 1])
+                    throw new InvalidInputException($"{path}: row {r}: '{IndexColumn}' lists unit {unit} twice.");
+                if (!float.IsFinite(rowValues[k]))
+                    throw new InvalidInputException(
+                        $"{path}: row {r}, column {unit} ({names?[unit] ?? ActivationSet.DefaultUnitNames(units)[unit]}) is {rowValues[k]}; activations must be finite.");
             }
+            builder.AddRow(rowIndices, rowValues);
         }
-        return new ActivationSet(values, rows, units, stimuli, names);
+        return builder.Build(stimuli, names);
     }
 
     private static bool IsFloat(Type type) =>
@@ -290,6 +315,12 @@ public static class ActivationParquet
         if (expected is { } count && names.Length != count)
             throw new InvalidInputException($"{path}: metadata '{UnitNamesKey}' has {names.Length} names for {count} unit columns.");
         return names;
+    }
+
+    private static ActivationSet Densify(SparseCodes codes, string path)
+    {
+        CheckedSize(codes.Rows, codes.Columns, path);
+        return codes.ToDense();
     }
 
     private static long CheckedSize(int rows, int units, string path)
