@@ -13,4 +13,8 @@ public sealed record AlignmentOptions
     public int K { get; init; } = MutualKnn.DefaultK;
     /// <summary>Odd-one-out judgements for the triplet metric (row indices).</summary>
     public IReadOnlyList<Triplet>? Triplets { get; init; }
+    /// <summary>Bytes a run may use; null: 80% of the memory this process may have (the machine's, or its container limit).</summary>
+    public long? MemoryLimit { get; init; }
+
+    public long ResolvedMemoryLimit => MemoryLimit ?? (long)(0.8 * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 }

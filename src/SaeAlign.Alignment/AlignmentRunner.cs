@@ -14,15 +14,10 @@ public static class AlignmentRunner
     public static AlignmentReport Run(IPairedRows rows, AlignmentOptions options, CancellationToken ct = default)
     {
         var metrics = options.Metrics;
-        InvalidInputException.Require(metrics.Count > 0, "--metrics must name at least one metric.");
-        if (metrics.Contains(AlignmentMetric.Triplet))
-            InvalidInputException.Require(options.Triplets is { Count: > 0 }, "the triplet metric needs a triplet file (--triplets FILE).");
-        InvalidInputException.Require(options.Stimuli >= 3, $"--stimuli must be at least 3, got {options.Stimuli}.");
-        InvalidInputException.Require(rows.Rows >= 3, $"{rows.Rows} rows: alignment needs at least 3 stimuli.");
+        Validate(options, rows.Rows);
+        AlignmentMemory.RequireDenseFits(rows.Rows, rows.SourceUnits, rows.TargetUnits, options);
         bool sampled = metrics.Any(m => m is AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn);
         int sampleSize = Math.Min(rows.Rows, options.Stimuli);
-        if (metrics.Contains(AlignmentMetric.Mknn))
-            InvalidInputException.Require(options.K >= 1 && options.K < sampleSize, $"--k must be in 1..{sampleSize - 1} for {sampleSize} stimuli, got {options.K}.");
 
         var cv = options.Cv;
         var folds = cv.Assign(rows.Rows);
@@ -131,6 +126,20 @@ public static class AlignmentRunner
             Dropped(liveX, rows.SourceUnitNames), Dropped(liveY, rows.TargetUnitNames), cvText, results);
     }
 
+    /// <summary>The checks every run makes before any work: options that cannot work with <paramref name="rows"/> stimuli.</summary>
+    internal static void Validate(AlignmentOptions options, int rows)
+    {
+        var metrics = options.Metrics;
+        InvalidInputException.Require(metrics.Count > 0, "--metrics must name at least one metric.");
+        if (metrics.Contains(AlignmentMetric.Triplet))
+            InvalidInputException.Require(options.Triplets is { Count: > 0 }, "the triplet metric needs a triplet file (--triplets FILE).");
+        InvalidInputException.Require(options.Stimuli >= 3, $"--stimuli must be at least 3, got {options.Stimuli}.");
+        InvalidInputException.Require(rows >= 3, $"{rows} rows: alignment needs at least 3 stimuli.");
+        int sampleSize = Math.Min(rows, options.Stimuli);
+        if (metrics.Contains(AlignmentMetric.Mknn))
+            InvalidInputException.Require(options.K >= 1 && options.K < sampleSize, $"--k must be in 1..{sampleSize - 1} for {sampleSize} stimuli, got {options.K}.");
+    }
+
     private static (double[] Scores, double[] Alphas) Ridge(
         IPairedRows rows, (PairMoments Train, PairMoments Test)[] splits, byte[] folds,
         int[] liveX, int[] liveY, double[] shiftX, double[] shiftY, CancellationToken ct)
@@ -147,7 +156,7 @@ public static class AlignmentRunner
     private static ReadOnlySpan<byte> FoldsOf(byte[] folds, RowBlock block) =>
         folds.Length == 0 ? [] : folds.AsSpan(block.FirstRow, block.Rows);
 
-    private static MetricResult Fitted(string metric, string cv, double[] scores, IReadOnlyDictionary<string, double>? details = null)
+    internal static MetricResult Fitted(string metric, string cv, double[] scores, IReadOnlyDictionary<string, double>? details = null)
     {
         var (mean, sem) = CrossValidation.Summarise(scores);
         return new MetricResult(metric, Direction(metric), cv, mean, scores.Length > 1 ? sem : null, scores, details ?? new Dictionary<string, double>());
@@ -158,7 +167,7 @@ public static class AlignmentRunner
 
     private static string Direction(string metric) => AlignmentMetric.IsDirectional(metric) ? "source->target" : "symmetric";
 
-    private static int[] Live(bool[] varying, string side)
+    internal static int[] Live(bool[] varying, string side)
     {
         var live = Enumerable.Range(0, varying.Length).Where(i => varying[i]).ToArray();
         InvalidInputException.Require(live.Length >= 2,
@@ -166,7 +175,7 @@ public static class AlignmentRunner
         return live;
     }
 
-    private static IReadOnlyList<string> Dropped(int[] live, IReadOnlyList<string> names)
+    internal static IReadOnlyList<string> Dropped(int[] live, IReadOnlyList<string> names)
     {
         var keep = live.ToHashSet();
         return names.Where((_, i) => !keep.Contains(i)).ToArray();

@@ -43,14 +43,25 @@ public sealed record PairMoments
         return result;
     }
 
+    /// <summary>
+    /// √Σ(x − m)² from Σx and Σx², or 0 when the unit is constant on these rows. Σx² − 2mΣx + n·m² of a constant
+    /// leaves a rounding residue of about 1e-16 of Σx², whose square root would make 0/0 a spurious ±1e-9 that wins
+    /// or loses argmaxes at random; a unit that truly varies stays far above 1e-12 of Σx².
+    /// </summary>
+    internal static double Spread(double squares, double sum, double mean, long count)
+    {
+        double centred = squares - 2 * mean * sum + count * mean * mean;
+        return centred > 1e-12 * squares ? Math.Sqrt(centred) : 0;
+    }
+
     /// <summary>Pearson correlation of every source unit with every target unit over these rows; 0 where a unit is constant on them.</summary>
     public Matrix Correlation()
     {
         var mx = MeanX();
         var my = MeanY();
         var cross = CrossProducts(mx, my);
-        var sx = CentredSquares(SquaresX, SumX, mx, Count).Select(Math.Sqrt).ToArray();
-        var sy = CentredSquares(SquaresY, SumY, my, Count).Select(Math.Sqrt).ToArray();
+        var sx = SquaresX.Select((q, i) => Spread(q, SumX[i], mx[i], Count)).ToArray();
+        var sy = SquaresY.Select((q, j) => Spread(q, SumY[j], my[j], Count)).ToArray();
         for (int i = 0; i < cross.Rows; i++)
         {
             var row = cross.Row(i);

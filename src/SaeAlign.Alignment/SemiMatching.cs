@@ -8,7 +8,14 @@ public static class SemiMatching
 {
     public static SemiMatchingFit Fit(PairMoments train) => Fit(train.Correlation());
 
-    /// <summary>Ties go to the lowest source index, as numpy's argmax.</summary>
+    /// <summary>
+    /// Correlations closer than this are a tie. Sources with the same activity on the fit rows (duplicate latents, a
+    /// latent and its copy) have equal correlations that rounding makes differ by about 1e-15, differently on every
+    /// route; a tolerance far above rounding and far below any real difference makes ties go to the lowest index.
+    /// </summary>
+    internal const double Tie = 1e-12;
+
+    /// <summary>Ties (within <see cref="Tie"/>) go to the lowest source index, as numpy's argmax does for exact ties.</summary>
     public static SemiMatchingFit Fit(Matrix correlation)
     {
         var source = new int[correlation.Columns];
@@ -16,7 +23,7 @@ public static class SemiMatching
         {
             int best = 0;
             for (int i = 1; i < correlation.Rows; i++)
-                if (correlation[i, j] > correlation[best, j]) best = i;
+                if (correlation[i, j] > correlation[best, j] + Tie) best = i;
             source[j] = best;
         }
         return new SemiMatchingFit(source);
@@ -81,7 +88,7 @@ public static class SemiMatching
                 if (stamp[s] == t + 1) continue;
                 double value = fit.Correlation(sources[s], j, 0);
                 if (double.IsNaN(first)) first = value;
-                else if (value != first) break;
+                else if (Math.Abs(value - first) > Tie) break;
                 Offer(value, s, t);
             }
         }
@@ -89,7 +96,7 @@ public static class SemiMatching
 
         void Offer(double value, int s, int t)
         {
-            if (value > best[t] || (value == best[t] && s < bestSource[t]))
+            if (value > best[t] + Tie || (value >= best[t] - Tie && s < bestSource[t]))
             {
                 best[t] = value;
                 bestSource[t] = s;

@@ -217,7 +217,7 @@ public sealed class SparseMoments
             {
                 double sum = Pick(sums, u), square = Pick(squares, u);
                 mean[u] = Count > 0 ? sum / Count : 0;
-                scale[u] = Math.Sqrt(Math.Max(0, square - 2 * mean[u] * sum + Count * mean[u] * mean[u]));
+                scale[u] = PairMoments.Spread(square, sum, mean[u], Count);
             }
             return (mean, scale);
         }

@@ -1,0 +1,123 @@
+using SaeAlign.Core;
+
+namespace SaeAlign.Alignment.Tests;
+
+/// <summary>
+/// The sparse route (sparse moments, exact semi-matching, certified transport) gives the dense route's scores to
+/// 1e-9 on codes with what real SAE codes have: dead latents, latents that always fire with one value, ties and
+/// duplicate columns, and dense ReLU neurons on one side.
+/// </summary>
+public class SparsePathTests
+{
+    /// <summary>
+    /// TopK-like codes: k of <paramref name="latents"/> fire per row, a shared sparse cause makes pairs correlate; the
+    /// last three latents are dead, constant, and a copy of latent 0.
+    /// </summary>
+    private static ActivationSet Codes(int rows, int latents, int k, int seed, int sharedSeed = 99)
+    {
+        var random = new Random(seed);
+        var shared = new Random(sharedSeed);
+        var values = new float[rows * latents];
+        for (int r = 0; r < rows; r++)
+        {
+            int cause = shared.Next(latents);
+            values[r * latents + (cause * 7 + seed) % (latents - 3)] = 1 + (float)shared.NextDouble();
+            for (int e = 1; e < k; e++) values[r * latents + random.Next(latents - 3)] = (float)random.NextDouble();
+            // latents - 3 never fires (dead); latents - 2 always fires with one value (constant); latents - 1 duplicates latent 0.
+            values[r * latents + latents - 2] = 0.5f;
+            values[r * latents + latents - 1] = values[r * latents];
+        }
+        return new ActivationSet(values, rows, latents);
+    }
+
+    private static ActivationSet Relu(ActivationSet set)
+    {
+        var values = set.Values.Select(v => Math.Max(0f, v)).ToArray();
+        return new ActivationSet(values, set.Rows, set.Columns);
+    }
+
+    private static void AssertSameAsDense(ActivationSet x, ActivationSet y, string cv, params string[] metrics)
+    {
+        var options = new AlignmentOptions { Metrics = metrics, Cv = CrossValidation.Parse(cv) };
+        var dense = AlignmentRunner.Run(new InMemoryPairedRows(x, y), options);
+        var sparse = SparseAlignmentRunner.Run(SparseCodes.FromDense(x), SparseCodes.FromDense(y), options, () => new InMemoryPairedRows(x, y));
+        Assert.That(sparse.DroppedSourceUnits, Is.EqualTo(dense.DroppedSourceUnits));
+        Assert.That(sparse.DroppedTargetUnits, Is.EqualTo(dense.DroppedTargetUnits));
+        Assert.That(sparse.Metrics.Select(m => m.Metric), Is.EqualTo(dense.Metrics.Select(m => m.Metric)));
+        for (int m = 0; m < dense.Metrics.Count; m++)
+        {
+            Assert.That(sparse.Metrics[m].FoldScores, Is.EqualTo(dense.Metrics[m].FoldScores).Within(1e-9), dense.Metrics[m].Metric);
+            Assert.That(sparse.Metrics[m].Protocol, Is.EqualTo(dense.Metrics[m].Protocol));
+        }
+    }
+
+    [TestCase("kfold:5:42", 600, 40, 30)]
+    [TestCase("none", 600, 40, 30)]
+    // Wide and sparse: most pairs never fire together, so the argmax comes from the closed form; few rows make many
+    // latents fire identically on a fit set (ties).
+    [TestCase("kfold:5:42", 300, 160, 120)]
+    [TestCase("kfold:3:1", 200, 300, 250)]
+    public void SaeToSaeSemiMatchingEqualsTheDenseRoute(string cv, int rows, int a, int b) =>
+        AssertSameAsDense(Codes(rows, a, 3, 1), Codes(rows, b, 3, 2), cv, "semi");
+
+    /// <summary>
+    /// Transport plans are compared by their test scores where the optimum is unique: enough rows that latents differ
+    /// on every fit set. With ties many plans are optimal and each solver may return another; that they reach the same
+    /// optimum there is CertifiedTransportTests' subject.
+    /// </summary>
+    [TestCase("kfold:5:42", 3000, 40, 30)]
+    [TestCase("none", 3000, 60, 50)]
+    public void SaeToSaeTransportEqualsTheDenseRoute(string cv, int rows, int a, int b) =>
+        AssertSameAsDense(Drop(Codes(rows, a, 4, 1), a - 1), Drop(Codes(rows, b, 4, 2), b - 1), cv, "semi", "soft", "one-to-one");
+
+    /// <summary>The set without column <paramref name="column"/> (the duplicate, whose ties make the optimum not unique).</summary>
+    private static ActivationSet Drop(ActivationSet set, int column)
+    {
+        var keep = Enumerable.Range(0, set.Columns).Where(c => c != column).ToArray();
+        var values = new float[set.Rows * keep.Length];
+        for (int r = 0; r < set.Rows; r++)
+            for (int k = 0; k < keep.Length; k++) values[r * keep.Length + k] = set[r, keep[k]];
+        return new ActivationSet(values, set.Rows, keep.Length);
+    }
+
+    [TestCase("kfold:3:7")]
+    public void NeuronToSaeAndSaeToNeuronEqualTheDenseRoute(string cv)
+    {
+        var neurons = Relu(TestData.Gaussian(500, 12, 3));
+        var codes = Codes(500, 48, 5, 4);
+        AssertSameAsDense(neurons, codes, cv, "semi", "soft", "one-to-one");
+        AssertSameAsDense(codes, neurons, cv, "semi", "soft", "one-to-one");
+    }
+
+    [Test]
+    public void MetricsWithoutASparseRouteTakeTheDenseOneAndKeepTheirOrder() =>
+        AssertSameAsDense(Codes(400, 20, 3, 5), Codes(400, 16, 3, 6), "kfold:4:1", "ridge", "semi", "cka", "soft");
+
+    [Test]
+    public void NegativeMeansAndSignedValuesTakeTheOtherEndOfTheOrder()
+    {
+        // Signed sparse values: for a target with a negative mean the best never-co-active source is the largest μ/σ.
+        var x = Codes(500, 25, 3, 8);
+        var y = Codes(500, 20, 3, 9);
+        var signed = new ActivationSet(y.Values.Select((v, i) => i % 3 == 0 ? -v : v).ToArray(), y.Rows, y.Columns);
+        AssertSameAsDense(x, signed, "kfold:5:3", "semi", "soft", "one-to-one");
+    }
+
+    [Test]
+    public void AMetricWhoseDenseRouteCannotFitIsRefusedBeforeAnyWork()
+    {
+        var x = SparseCodes.FromDense(Codes(300, 20, 3, 1));
+        var options = new AlignmentOptions { Metrics = ["semi", "ridge"], MemoryLimit = 10_000 };
+        bool asked = false;
+        var error = Assert.Throws<InvalidInputException>(() => SparseAlignmentRunner.Run(x, x, options, () =>
+        {
+            asked = true;
+            throw new InvalidOperationException();
+        }));
+        Assert.That(error!.Message, Does.Contain("--metrics ridge").And.Contain("memory limit"));
+        Assert.That(asked, Is.False);
+        // Semi alone has a sparse route and runs under the same limit.
+        Assert.That(SparseAlignmentRunner.Run(x, x, options with { Metrics = ["semi"] }, () => throw new InvalidOperationException()).Metrics[0].Score,
+            Is.EqualTo(1).Within(1e-12));
+    }
+}
