@@ -53,7 +53,37 @@ public static class ActivationFile
         IReadOnlyDictionary<string, string>? metadata = null)
     {
         RequireOutputPath(path, option);
-        if (Path.GetExtension(path).Equals(NpyExtension, StringComparison.OrdinalIgnoreCase)) Npy.Write(path, set);
+        if (IsNpy(path)) Npy.Write(path, set);
         else ActivationParquet.Write(path, set, parquetLayout, metadata);
     }
+
+    /// <summary>Sparse codes: Parquet keeps them sparse; .npy has no sparse layout, so they are written dense.</summary>
+    public static void Write(string path, string option, SparseCodes codes, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        RequireOutputPath(path, option);
+        if (IsNpy(path)) Npy.Write(path, codes.ToDense());
+        else ActivationParquet.Write(path, codes, metadata);
+    }
+
+    /// <summary>
+    /// Reads an activation file as sparse codes (a sparse Parquet layout is never densified; other files keep their
+    /// nonzeros), with the checks of <see cref="Read"/>.
+    /// </summary>
+    public static SparseCodes ReadCodes(string path, CancellationToken ct = default)
+    {
+        InputFile.RequireReadable(path);
+        var codes = Path.GetExtension(path).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase)
+            ? ActivationParquet.ReadCodes(path, ct)
+            : SparseCodes.FromDense(Read(path, ct));
+        InvalidInputException.Require(codes.Columns >= 1, $"{path}: has no unit columns; an activation file needs at least one unit.");
+        InvalidInputException.Require(codes.Rows >= 1, $"{path}: has no rows; an activation file needs at least one stimulus.");
+        return codes;
+    }
+
+    /// <summary>Whether the file is in the sparse Parquet layout (wide codes), read without reading the rows.</summary>
+    public static bool IsSparseLayout(string path) =>
+        Path.GetExtension(path).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase) && File.Exists(path)
+        && ActivationParquet.IsSparseFile(path);
+
+    private static bool IsNpy(string path) => Path.GetExtension(path).Equals(NpyExtension, StringComparison.OrdinalIgnoreCase);
 }

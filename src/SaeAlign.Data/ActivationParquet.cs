@@ -92,6 +92,10 @@ public static class ActivationParquet
         return set;
     }
 
+    /// <summary>Whether the file holds the sparse layout (by its metadata, or idx/val columns for files from other tools).</summary>
+    public static bool IsSparseFile(string path) =>
+        ParquetIo.Read(path, file => IsSparse(ParquetIo.Metadata(file), ParquetIo.Columns(file), path));
+
     /// <summary>The file's key-value metadata: the saealign.* keys plus whatever the writer added.</summary>
     public static IReadOnlyDictionary<string, string> ReadMetadata(string path) => ParquetIo.Read(path, ParquetIo.Metadata);
 

@@ -57,7 +57,7 @@ public static class AlignmentReplay
     }
 
     private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, SaeDictionary sae, CancellationToken ct) =>
-        new(name, seed, neurons, SaeMetrics.Encode(sae, neurons, ct), SaeMetrics.Encode(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct));
+        new(name, seed, neurons, SaeMetrics.EncodeSparse(sae, neurons, ct), SaeMetrics.EncodeSparse(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct));
 
     private static void RequireWidth(string saePath, SaeDictionary sae, string activationsPath, ActivationSet activations) =>
         InvalidInputException.Require(sae.DIn == activations.Columns,

@@ -26,18 +26,32 @@ public static class Comparisons
         Action<string>? scored = null, CancellationToken cancellationToken = default)
     {
         var rows = new List<AlignmentScore>();
-        foreach (var (comparison, x, y) in new[]
+        int n = source.Neurons.Rows;
+        // Every comparison is checked against the memory limit before the first is computed, so a run that cannot
+        // finish stops before it starts.
+        AlignmentMemory.RequireDenseFits(n, source.Neurons.Columns, target.Neurons.Columns, options, NeuronToNeuron);
+        SparseAlignmentRunner.RequireFits(n, source.Latents.Columns, target.Neurons.Columns, options, SaeToNeuron);
+        SparseAlignmentRunner.RequireFits(n, source.Neurons.Columns, target.Latents.Columns, options, NeuronToSae);
+        SparseAlignmentRunner.RequireFits(n, source.Latents.Columns, target.Latents.Columns, options, SaeToSae);
+        SparseAlignmentRunner.RequireFits(n, source.RandomLatents.Columns, target.RandomLatents.Columns, options, RandomSaeToRandomSae);
+        // Neurons are dense and narrow; latents stay sparse at any width (SparseAlignmentRunner).
+        var sourceNeurons = SparseCodes.FromDense(source.Neurons);
+        var targetNeurons = SparseCodes.FromDense(target.Neurons);
+        foreach (var (comparison, x, y) in new (string, SparseCodes?, SparseCodes?)[]
         {
-            (NeuronToNeuron, source.Neurons, target.Neurons),
-            (SaeToNeuron, source.Latents, target.Neurons),
-            (NeuronToSae, source.Neurons, target.Latents),
+            (NeuronToNeuron, null, null),
+            (SaeToNeuron, source.Latents, targetNeurons),
+            (NeuronToSae, sourceNeurons, target.Latents),
             (SaeToSae, source.Latents, target.Latents),
             (RandomSaeToRandomSae, source.RandomLatents, target.RandomLatents),
         })
         {
+            string sourceName = $"{source.Name} {comparison.Split("->")[0]}", targetName = $"{target.Name} {comparison.Split("->")[1]}";
             // Callers pair the stimuli once (the pipeline by construction, a replay when it reads its files).
-            var pair = new InMemoryPairedRows(x, y, $"{source.Name} {comparison.Split("->")[0]}", $"{target.Name} {comparison.Split("->")[1]}", compareStimuli: false);
-            var report = AlignmentRunner.Run(pair, options, cancellationToken);
+            var report = x is null || y is null
+                ? AlignmentRunner.Run(new InMemoryPairedRows(source.Neurons, target.Neurons, sourceName, targetName, compareStimuli: false), options, cancellationToken)
+                : SparseAlignmentRunner.Run(x, y, options,
+                    () => new InMemoryPairedRows(x.ToDense(), y.ToDense(), sourceName, targetName, compareStimuli: false), cancellationToken);
             foreach (var metric in report.Metrics)
             {
                 var folds = metric.FoldScores.Count > 0 ? metric.FoldScores : [metric.Score];
@@ -53,4 +67,4 @@ public static class Comparisons
 /// One model's representations of the same stimuli: its neurons, its SAE's latents, and the latents of an
 /// untrained SAE of the same shape (the control). <see cref="Name"/> appears in error messages.
 /// </summary>
-public sealed record ModelRepresentations(string Name, long Seed, ActivationSet Neurons, ActivationSet Latents, ActivationSet RandomLatents);
+public sealed record ModelRepresentations(string Name, long Seed, ActivationSet Neurons, SparseCodes Latents, SparseCodes RandomLatents);

@@ -173,8 +173,8 @@ public sealed class DisentanglementPipeline
             progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
             var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
                 $"seed {models[k].Seed}", models[k].Seed, hidden[k],
-                SaeMetrics.Encode(DictionaryParquet.Read(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
-                SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, models[k].Seed), hidden[k], ct)));
+                SaeMetrics.EncodeSparse(DictionaryParquet.Read(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
+                SaeMetrics.EncodeSparse(ControlSae.Untrained(saeConfig, m, models[k].Seed), hidden[k], ct)));
             ProcessMemory.Release();
             progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
 
@@ -188,7 +188,7 @@ public sealed class DisentanglementPipeline
             TableParquet.Write(run.PathFor(RecoveryFile),
             [
                 TableColumn.Float64("neuron", SaeMetrics.BestCorrelations(truth, Slice(hidden[0], 0, figureRows))),
-                TableColumn.Float64("latent", SaeMetrics.BestCorrelations(truth, Slice(representations[0].Latents, 0, figureRows))),
+                TableColumn.Float64("latent", SaeMetrics.BestCorrelations(truth, representations[0].Latents.Slice(0, figureRows).ToDense())),
             ]);
             return new Dictionary<string, double>();
         });

@@ -13,15 +13,15 @@ public static class SaeCodesFile
     /// Reads <paramref name="activationsPath"/> (d_in columns), encodes it and writes the codes to <paramref name="outputPath"/>;
     /// an output path that cannot take codes is refused, naming <paramref name="outputOption"/>, before anything is read.
     /// </summary>
-    public static ActivationSet Write(SaeDictionary dictionary, string activationsPath, string outputPath, string outputOption,
+    public static SparseCodes Write(SaeDictionary dictionary, string activationsPath, string outputPath, string outputOption,
         CancellationToken cancellationToken = default)
     {
         ActivationFile.RequireOutputPath(outputPath, outputOption);
         var data = ActivationFile.Read(activationsPath, cancellationToken);
         InvalidInputException.Require(data.Columns == dictionary.DIn,
             $"{activationsPath}: {data.Columns} columns, but the SAE's d_in is {dictionary.DIn}.");
-        var codes = SaeMetrics.Encode(dictionary, data, cancellationToken);
-        ActivationFile.Write(outputPath, outputOption, codes, ActivationLayout.Sparse, new Dictionary<string, string>
+        var codes = SaeMetrics.EncodeSparse(dictionary, data, cancellationToken);
+        ActivationFile.Write(outputPath, outputOption, codes, new Dictionary<string, string>
         {
             ["saealign.content"] = "sae codes",
             ["saealign.architecture"] = dictionary.Architecture.Name(),
@@ -30,5 +30,5 @@ public static class SaeCodesFile
     }
 
     /// <summary>Active latents per row, on average.</summary>
-    public static double MeanL0(ActivationSet codes) => codes.Values.Count(v => v != 0) / (double)Math.Max(1, codes.Rows);
+    public static double MeanL0(SparseCodes codes) => codes.Entries / (double)Math.Max(1, codes.Rows);
 }

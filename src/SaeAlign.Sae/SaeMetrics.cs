@@ -37,24 +37,34 @@ public static class SaeMetrics
             density.Count(d => d == 0) / (double)density.Length, density);
     }
 
-    /// <summary>Inference codes of every row, [rows, d_sae], for the sparse activation file.</summary>
-    public static ActivationSet Encode(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default)
+    /// <summary>Inference codes of every row, [rows, d_sae] dense; wide SAEs want <see cref="EncodeSparse"/>.</summary>
+    public static ActivationSet Encode(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default) =>
+        EncodeSparse(dictionary, data, cancellationToken).ToDense();
+
+    /// <summary>
+    /// Inference codes of every row, kept sparse: only a chunk of rows is ever dense (at most about 32 MB), so 20,000 rows
+    /// of a 65,536-latent TopK SAE take their k nonzeros per row, not 5 GB.
+    /// </summary>
+    public static SparseCodes EncodeSparse(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default)
     {
         InvalidInputException.Require(data.Columns == dictionary.DIn,
             $"the activations have {data.Columns} columns but the SAE's d_in is {dictionary.DIn}.");
         using var model = dictionary.ToModel();
-        var codes = new float[(long)data.Rows * dictionary.DSae];
-        for (int first = 0; first < data.Rows; first += ChunkRows)
+        int chunkRows = Math.Clamp((8 << 20) / dictionary.DSae, 1, ChunkRows);
+        var builder = new SparseCodes.Builder(dictionary.DSae);
+        var dense = new float[(long)chunkRows * dictionary.DSae];
+        for (int first = 0; first < data.Rows; first += chunkRows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            int rows = Math.Min(ChunkRows, data.Rows - first);
+            int rows = Math.Min(chunkRows, data.Rows - first);
             var x = tensor(data.Values.AsSpan(first * data.Columns, rows * data.Columns).ToArray()).reshape(rows, data.Columns);
-            model.Encode(x).contiguous().data<float>().CopyTo(codes, first * dictionary.DSae);
+            model.Encode(x).contiguous().data<float>().CopyTo(dense, 0);
+            for (int r = 0; r < rows; r++) builder.AddDenseRow(dense.AsSpan(r * dictionary.DSae, dictionary.DSae));
         }
         var names = Enumerable.Range(0, dictionary.DSae).Select(i => $"l{i:D5}").ToArray();
-        return new ActivationSet(codes, data.Rows, dictionary.DSae, data.Stimuli, names);
+        return builder.Build(data.Stimuli, names);
     }
 
     /// <summary>

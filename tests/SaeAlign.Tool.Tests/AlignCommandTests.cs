@@ -64,7 +64,8 @@ public class AlignCommandTests
         var reference = Reference.GetProperty("cv_kfold:3:7");
         foreach (var metric in new[] { "semi", "soft" })
         {
-            Assert.That(Score(a, metric), Is.EqualTo(Score(b, metric)));
+            // The target file is in the sparse layout, so the Parquet pair takes the sparse route: equal to rounding.
+            Assert.That(Score(a, metric), Is.EqualTo(Score(b, metric)).Within(1e-12));
             Assert.That(Score(a, metric), Is.EqualTo(reference.GetProperty(metric).GetProperty("score").GetDouble()).Within(1e-6));
         }
 

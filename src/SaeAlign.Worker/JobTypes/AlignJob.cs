@@ -66,7 +66,7 @@ public sealed class AlignJob : JobType<AlignSpec>
     protected override Task RunAsync(AlignSpec spec, JobRun run, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var rows = ActivationRows.Open(run.Root.Resolve(spec.Source!, "source"), run.Root.Resolve(spec.Target!, "target"), cancellationToken);
+        var rows = ActivationRows.OpenForAlignment(run.Root.Resolve(spec.Source!, "source"), run.Root.Resolve(spec.Target!, "target"), cancellationToken);
         var options = new AlignmentOptions
         {
             Metrics = spec.Metrics!,
@@ -76,7 +76,7 @@ public sealed class AlignJob : JobType<AlignSpec>
             K = spec.K!.Value,
         };
         run.Log.LogInformation("{Rows} stimuli, {Source} source units, {Target} target units, cv {Cv}", rows.Rows, rows.SourceUnits, rows.TargetUnits, spec.Cv);
-        var report = AlignmentRunner.Run(rows, options, cancellationToken);
+        var report = rows.Align(options, cancellationToken);
         using var folder = RunFolder.Create(run.OutputFolder, force: false);
         // Paths as in the spec (relative to the data root), so the report means the same on every machine.
         AlignmentReportFile.Write(folder.PathFor(ReportFile), report, spec.Source!, spec.Target!);

@@ -28,11 +28,12 @@ internal static class AlignCommand
         var seed = new Option<long>("--seed") { Description = "Seed of the rsa/mknn stimulus sample.", DefaultValueFactory = _ => 0 };
         var k = new Option<int>("--k") { Description = "Neighbours per stimulus for mknn.", DefaultValueFactory = _ => MutualKnn.DefaultK };
         var triplets = new Option<string?>("--triplets") { Description = "Odd-one-out judgements, Parquet or CSV: integer columns i, j, k, odd (row indices), optional subject." };
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Memory the alignment may use, e.g. 16G (default: 80% of this machine's); a metric that cannot fit exits 2 before any work." };
         var report = new Option<string?>("--report") { Description = "Also write the results as a Parquet table to this file." };
         var common = new CommonOptions();
         var command = new Command("align", "Alignment metrics between a source and a target activation set (same stimuli, same order).")
         {
-            source, target, metrics, cv, stimuli, seed, k, triplets, report,
+            source, target, metrics, cv, stimuli, seed, k, triplets, report, memoryLimit,
         };
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
@@ -51,8 +52,9 @@ internal static class AlignCommand
                     $"--report: '{reportPath}' must end in .parquet.");
             if (reportPath is not null) AtomicFile.RequireWritable(reportPath, "--report");
 
+            long? limit = parse.GetValue(memoryLimit) is { } text ? OptionValues.Bytes(text, "--memory-limit") : null;
             string sourcePath = parse.GetValue(source)!, targetPath = parse.GetValue(target)!;
-            var rows = ActivationRows.Open(sourcePath, targetPath, cancellationToken);
+            var rows = ActivationRows.OpenForAlignment(sourcePath, targetPath, cancellationToken);
             var options = new AlignmentOptions
             {
                 Metrics = metricNames,
@@ -61,9 +63,10 @@ internal static class AlignCommand
                 Seed = parse.GetValue(seed),
                 K = parse.GetValue(k),
                 Triplets = tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows),
+                MemoryLimit = limit,
             };
             if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {cvSpec}");
-            var result = AlignmentRunner.Run(rows, options, cancellationToken);
+            var result = rows.Align(options, cancellationToken);
             if (reportPath is not null) AlignmentReportFile.Write(reportPath, result, sourcePath, targetPath);
             Print(console, result, settings.Json, reportPath);
             return Task.FromResult(ExitCodes.Success);

@@ -20,12 +20,13 @@ internal static class ReplayCommand
         var targetSae = new Option<string>("--target-sae") { Description = "The target model's SAE (same forms).", Required = true };
         var metrics = new Option<string>("--metrics") { Description = $"Comma-separated metrics: {string.Join(", ", AlignmentMetric.All)}.", DefaultValueFactory = _ => "semi,soft,ridge" };
         var cv = new Option<string>("--cv") { Description = "none, or kfold:K:SEED.", DefaultValueFactory = _ => CrossValidation.Default.ToString() };
+        var memoryLimit = new Option<string?>("--memory-limit") { Description = "Memory the alignment may use, e.g. 16G (default: 80% of this machine's); a metric that cannot fit exits 2 before any work." };
         var output = new Option<string?>("--out") { Description = "Also write the report (scores.parquet, summary.md/json, PNG bars) to this folder." };
         var force = new Option<bool>("--force") { Description = "Replace an existing --out folder." };
         var common = new CommonOptions();
         var command = new Command("replay", "Encode two models' activations with their SAEs and show alignment before/after disentanglement.")
         {
-            sourceActs, targetActs, sourceSae, targetSae, metrics, cv, output, force,
+            sourceActs, targetActs, sourceSae, targetSae, metrics, cv, output, force, memoryLimit,
         };
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
@@ -36,6 +37,7 @@ internal static class ReplayCommand
             {
                 Metrics = AlignmentMetric.Parse(parse.GetValue(metrics)!, "--metrics"),
                 Cv = CrossValidation.Parse(parse.GetValue(cv)!, "--cv"),
+                MemoryLimit = parse.GetValue(memoryLimit) is { } limit ? OptionValues.Bytes(limit, "--memory-limit") : null,
             };
             var inputs = new ReplayInputs(parse.GetValue(sourceActs)!, parse.GetValue(targetActs)!, parse.GetValue(sourceSae)!, parse.GetValue(targetSae)!);
             var folder = parse.GetValue(output);
