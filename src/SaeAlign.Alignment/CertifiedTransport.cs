@@ -15,8 +15,8 @@ public sealed record CertifiedTransportOptions
     /// <summary>Each source's and each target's K best partners seed the candidate pairs.</summary>
     public int TopK { get; init; } = 16;
 
-    /// <summary>The most correlations asked of the callback at once (64 MB); a block is never less than one source row.</summary>
-    public long BlockDoubles { get; init; } = 8L << 20;
+    /// <summary>The most correlations asked of the callback at once (8 MB); a block is never less than one source row.</summary>
+    public long BlockDoubles { get; init; } = 1L << 20;
 
     /// <summary>The most violating pairs added per source row and round.</summary>
     public int ViolatorsPerRow { get; init; } = 8;

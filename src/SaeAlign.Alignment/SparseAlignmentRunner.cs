@@ -14,12 +14,14 @@ public static class SparseAlignmentRunner
     /// <summary>The metrics computed from sparse moments at any width.</summary>
     public static readonly IReadOnlyList<string> SparseMetrics = [AlignmentMetric.Semi, AlignmentMetric.Soft, AlignmentMetric.OneToOne];
 
+    private const long ReleaseAbove = 256L << 20;
+
     /// <summary>Throws <see cref="InvalidInputException"/> before any work when the metrics that need the dense route would not fit.</summary>
     public static void RequireFits(int rows, int sourceUnits, int targetUnits, AlignmentOptions options, string? comparison = null)
     {
         AlignmentRunner.Validate(options, rows);
         var dense = options.Metrics.Except(SparseMetrics).ToArray();
-        if (dense.Length > 0) AlignmentMemory.RequireDenseFits(rows, sourceUnits, targetUnits, options with { Metrics = dense }, comparison);
+        if (dense.Length > 0) MemoryBudget.RequireDenseFits(rows, sourceUnits, targetUnits, options with { Metrics = dense }, comparison);
     }
 
     /// <param name="denseRows">The same rows densified, for metrics without a sparse route; asked for only when one is requested.</param>
@@ -66,6 +68,9 @@ public static class SparseAlignmentRunner
             }
             results.Add(AlignmentRunner.Fitted(metric, cvText, scores));
         }
+        // Co-activation tables of wide codes run to a gigabyte; the GC collects such arrays lazily, so without this a
+        // replay's five comparisons would hold five tables' worth of memory at once.
+        if (moments.Bytes > ReleaseAbove) ProcessMemory.Release();
         return new AlignmentReport(source.Rows, source.Columns, target.Columns,
             AlignmentRunner.Dropped(liveX, source.UnitNames), AlignmentRunner.Dropped(liveY, target.UnitNames), cvText, results);
     }

@@ -65,17 +65,24 @@ public sealed class SparseMoments
         var (sumY, squaresY, varyingY) = UnitSums(y, foldOf, f);
 
         // Source-major co-activations (Gustavson): for each source unit, its rows; for each row, the target's nonzeros.
+        // A counting pass sizes the table exactly, so its memory is the pairs' and never a growing list's twice that.
         var (columnStart, columnRow, columnValue) = Transpose(x);
-        var accumulator = new double[(long)b * f];
         var touched = new int[b];
         var mark = new bool[b];
         var pairStart = new long[a + 1];
-        var targets = new List<int>();
-        var sums = new List<double>();
         for (int i = 0; i < a; i++)
         {
             if ((i & 255) == 0) ct.ThrowIfCancellationRequested();
-            int touchedCount = 0;
+            int count = Touch(i, columnStart, columnRow, y, mark, touched);
+            for (int t = 0; t < count; t++) mark[touched[t]] = false;
+            pairStart[i + 1] = pairStart[i] + count;
+        }
+        var targets = new int[pairStart[a]];
+        var sums = new double[pairStart[a] * f];
+        var accumulator = new double[(long)b * f];
+        for (int i = 0; i < a; i++)
+        {
+            if ((i & 255) == 0) ct.ThrowIfCancellationRequested();
             for (long e = columnStart[i]; e < columnStart[i + 1]; e++)
             {
                 int row = columnRow[e];
@@ -83,32 +90,40 @@ public sealed class SparseMoments
                 int fold = foldOf[row];
                 var index = y.RowIndex(row);
                 var value = y.RowValues(row);
-                for (int k = 0; k < index.Length; k++)
-                {
-                    int j = index[k];
-                    if (!mark[j])
-                    {
-                        mark[j] = true;
-                        touched[touchedCount++] = j;
-                    }
-                    accumulator[(long)j * f + fold] += xv * value[k];
-                }
+                for (int k = 0; k < index.Length; k++) accumulator[(long)index[k] * f + fold] += xv * value[k];
             }
-            Array.Sort(touched, 0, touchedCount);
-            for (int t = 0; t < touchedCount; t++)
+            int count = Touch(i, columnStart, columnRow, y, mark, touched);
+            Array.Sort(touched, 0, count);
+            for (int t = 0; t < count; t++)
             {
                 int j = touched[t];
-                targets.Add(j);
+                long pair = pairStart[i] + t;
+                targets[pair] = j;
                 for (int fold = 0; fold < f; fold++)
                 {
-                    sums.Add(accumulator[(long)j * f + fold]);
+                    sums[pair * f + fold] = accumulator[(long)j * f + fold];
                     accumulator[(long)j * f + fold] = 0;
                 }
                 mark[j] = false;
             }
-            pairStart[i + 1] = targets.Count;
         }
-        return new SparseMoments(a, b, f, foldRows, sumX, squaresX, sumY, squaresY, pairStart, targets.ToArray(), sums.ToArray(), varyingX, varyingY);
+        return new SparseMoments(a, b, f, foldRows, sumX, squaresX, sumY, squaresY, pairStart, targets, sums, varyingX, varyingY);
+    }
+
+    /// <summary>Marks and lists the targets active in any row where source unit <paramref name="i"/> is; returns how many.</summary>
+    private static int Touch(int i, long[] columnStart, int[] columnRow, SparseCodes y, bool[] mark, int[] touched)
+    {
+        int count = 0;
+        for (long e = columnStart[i]; e < columnStart[i + 1]; e++)
+        {
+            foreach (int j in y.RowIndex(columnRow[e]))
+            {
+                if (mark[j]) continue;
+                mark[j] = true;
+                touched[count++] = j;
+            }
+        }
+        return count;
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ public static class Comparisons
         int n = source.Neurons.Rows;
         // Every comparison is checked against the memory limit before the first is computed, so a run that cannot
         // finish stops before it starts.
-        AlignmentMemory.RequireDenseFits(n, source.Neurons.Columns, target.Neurons.Columns, options, NeuronToNeuron);
+        MemoryBudget.RequireDenseFits(n, source.Neurons.Columns, target.Neurons.Columns, options, NeuronToNeuron);
         SparseAlignmentRunner.RequireFits(n, source.Latents.Columns, target.Neurons.Columns, options, SaeToNeuron);
         SparseAlignmentRunner.RequireFits(n, source.Neurons.Columns, target.Latents.Columns, options, NeuronToSae);
         SparseAlignmentRunner.RequireFits(n, source.Latents.Columns, target.Latents.Columns, options, SaeToSae);

@@ -6,5 +6,6 @@ using SaeAlign.Bench;
 if (args.Length > 0 && args[0] == PipelineStages.Command) return PipelineStages.Run(args[1..]);
 if (args.Length > 0 && args[0] == AlignmentMemory.Command) return AlignmentMemory.Run(args[1..]);
 if (args.Length > 0 && args[0] == AlignmentSuite.Command) return AlignmentSuite.Run(args[1..]);
+if (args.Length > 0 && args[0] == WideReplay.Command) return WideReplay.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -34,10 +34,10 @@ import numpy as np
 import ot
 import torch
 from sklearn.linear_model import RidgeCV
-from sklearn.model_selection import KFold
 from torch.utils.data import DataLoader, TensorDataset
 
 from paper_models import Model, ToySAE
+from paper_utils import cdist, normalise, paper_folds, semi_matching
 
 N_FEATS, N_BATCH, STEPS, P = 64, 1024, 10_000, 0.1
 TOPK, AUX_ALPHA, PRINT_FREQ, TRAIN_SPLIT = 7, 1e-1, 1000, 0.8
@@ -105,49 +105,6 @@ def train_sae(n_neurons, dataloader, savedir, seed):
             torch.nonzero(is_dead).shape[0]
     torch.save(sae.state_dict(), os.path.join(savedir, f"top{TOPK}_sae{seed}_weights.pth"))
     return sae
-
-
-# utils.py, verbatim except for the prints and the fold loop they share (paper_folds).
-def cdist(X, Y):
-    cross_term = np.dot(X.T, Y)
-    return 1 - cross_term
-
-
-def remove_dead_units(X, Y, kf):
-    x_rem_indices = np.array([], dtype=np.int32)
-    y_rem_indices = np.array([], dtype=np.int32)
-    for train_idx, test_idx in kf.split(X):
-        x_train, x_test = X[train_idx], X[test_idx]
-        x_rem_indices = np.unique(np.concatenate((x_rem_indices, np.all(x_train == 0, axis=0).nonzero()[0])))
-        x_rem_indices = np.unique(np.concatenate((x_rem_indices, np.all(x_test == 0, axis=0).nonzero()[0])))
-        y_train, y_test = Y[train_idx], Y[test_idx]
-        y_rem_indices = np.unique(np.concatenate((y_rem_indices, np.all(y_train == 0, axis=0).nonzero()[0])))
-        y_rem_indices = np.unique(np.concatenate((y_rem_indices, np.all(y_test == 0, axis=0).nonzero()[0])))
-    X, Y = np.delete(X, x_rem_indices, axis=1), np.delete(Y, y_rem_indices, axis=1)
-    return X, Y, x_rem_indices
-
-
-def normalise(z):
-    z = z - z.mean(axis=0)
-    return z / np.sqrt(np.sum(z ** 2, axis=0))
-
-
-def paper_folds(X, Y, n_splits=5):
-    """The fold loop shared by SemiMatching, SoftMatching and RidgeRegression: dead units removed over all
-    folds, then per fold the normalised training rows and the raw test rows."""
-    kf = KFold(n_splits=n_splits, shuffle=True, random_state=42)
-    X, Y, _ = remove_dead_units(X, Y, kf)
-    for train_idx, test_idx in kf.split(X):
-        yield normalise(X[train_idx]), X[test_idx], normalise(Y[train_idx]), Y[test_idx]
-
-
-def semi_matching(X, Y):
-    scores = []
-    for x_train, x_test, y_train, y_test in paper_folds(X, Y):
-        max_indices = np.argmax(1 - cdist(x_train, y_train), axis=0)
-        x_test, y_test = normalise(x_test), normalise(y_test)
-        scores.append(np.mean(np.diag(1 - cdist(x_test[:, max_indices], y_test))))
-    return scores
 
 
 def soft_matching(X, Y, itermax=1000):

@@ -10,7 +10,7 @@ namespace SaeAlign.Alignment;
 /// a x a / b x b Gram matrices for ridge and CKA) kept once in libtorch and once as arrays, plus the train/test
 /// combinations and the fitted a x b correlation matrices; ridge adds its a x a eigendecompositions per fold.
 /// </summary>
-public static class AlignmentMemory
+public static class MemoryBudget
 {
     /// <summary>Bytes of the dense route for <paramref name="metrics"/> on n rows of a source and b target units.</summary>
     public static long Dense(long n, long a, long b, int folds, IReadOnlyCollection<string> metrics)
