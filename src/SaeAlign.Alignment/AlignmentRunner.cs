@@ -162,7 +162,7 @@ public static class AlignmentRunner
         return new MetricResult(metric, Direction(metric), cv, mean, scores.Length > 1 ? sem : null, scores, details ?? new Dictionary<string, double>());
     }
 
-    private static MetricResult Unfitted(string metric, string protocol, double score, IReadOnlyDictionary<string, double>? details = null) =>
+    internal static MetricResult Unfitted(string metric, string protocol, double score, IReadOnlyDictionary<string, double>? details = null) =>
         new(metric, Direction(metric), protocol, score, null, [score], details ?? new Dictionary<string, double>());
 
     private static string Direction(string metric) => AlignmentMetric.IsDirectional(metric) ? "source->target" : "symmetric";

@@ -29,6 +29,14 @@ public static class LinearCka
         return Ratio(Unbiased(cross, xyNorms, traceX, traceY, n), Unbiased(source, xxNorms, traceX, traceX, n), Unbiased(target, yyNorms, traceY, traceY, n));
     }
 
+    /// <summary>
+    /// Linear CKA of sparse codes over all rows, exactly as <see cref="Score"/> computes it from dense moments, from
+    /// three co-activation tables (source-target, source-source, target-target) of <see cref="SparseMoments"/>.
+    /// </summary>
+    public static double Score(SparseMoments cross, SparseMoments source, SparseMoments target, int[] liveX, int[] liveY) =>
+        Ratio(cross.All().CentredCrossNormSquared(liveX, liveY), source.All().CentredCrossNormSquared(liveX, liveX),
+            target.All().CentredCrossNormSquared(liveY, liveY));
+
     private static double Ratio(double cross, double source, double target)
     {
         double scale = Math.Sqrt(source * target);

@@ -12,7 +12,7 @@ namespace SaeAlign.Alignment;
 public static class SparseAlignmentRunner
 {
     /// <summary>The metrics computed from sparse moments at any width.</summary>
-    public static readonly IReadOnlyList<string> SparseMetrics = [AlignmentMetric.Semi, AlignmentMetric.Soft, AlignmentMetric.OneToOne];
+    public static readonly IReadOnlyList<string> SparseMetrics = [AlignmentMetric.Semi, AlignmentMetric.Soft, AlignmentMetric.OneToOne, AlignmentMetric.Cka];
 
     private const long ReleaseAbove = 256L << 20;
 
@@ -50,6 +50,13 @@ public static class SparseAlignmentRunner
             if (denseResults.TryGetValue(metric, out var computed))
             {
                 results.Add(computed);
+                continue;
+            }
+            if (metric == AlignmentMetric.Cka)
+            {
+                // Over all rows, as on the dense route; the self tables are one bucket each.
+                double cka = LinearCka.Score(moments, SparseMoments.Collect(source, source, [], 1, ct), SparseMoments.Collect(target, target, [], 1, ct), liveX, liveY);
+                results.Add(AlignmentRunner.Unfitted(metric, "all rows", cka));
                 continue;
             }
             var scores = new double[cv.Folds];

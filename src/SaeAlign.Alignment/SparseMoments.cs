@@ -134,6 +134,9 @@ public sealed class SparseMoments
 
     public RowSet Test(int fold) => folds == 1 ? new RowSet(this, -1, false) : new RowSet(this, fold, false);
 
+    /// <summary>Every row, whatever the folds.</summary>
+    public RowSet All() => new(this, -1, false);
+
     /// <summary>The stored targets co-active with source unit <paramref name="i"/>, ascending.</summary>
     public ReadOnlySpan<int> TargetsOf(int i) => pairTarget.AsSpan((int)pairStart[i], (int)(pairStart[i + 1] - pairStart[i]));
 
@@ -175,6 +178,35 @@ public sealed class SparseMoments
 
         /// <summary>Σ x_i y_j of stored pair <paramref name="pair"/> over these rows.</summary>
         public double PairSum(long pair) => Pick(m.pairSums, pair);
+
+        /// <summary>
+        /// ‖X_cᵀY_c‖²_F over these rows, with X and Y centred: Σ_ij (S_ij − n·μ_i·ν_j)². Pairs never active together
+        /// have S_ij = 0, so the sum is n²·Σμ_i²·Σν_j² plus, over the stored pairs, (S − nμν)² − (nμν)²: exact, a pass
+        /// over the pairs instead of a x b terms. Units outside <paramref name="sources"/> / <paramref name="targets"/> are left out.
+        /// </summary>
+        public double CentredCrossNormSquared(int[] sources, int[] targets)
+        {
+            var inTarget = new bool[m.TargetUnits];
+            foreach (int j in targets) inTarget[j] = true;
+            double meanX = 0, meanY = 0;
+            foreach (int i in sources) meanX += MeanX[i] * MeanX[i];
+            foreach (int j in targets) meanY += MeanY[j] * MeanY[j];
+            double total = (double)Count * Count * meanX * meanY;
+            foreach (int i in sources)
+            {
+                var pairTargets = m.TargetsOf(i);
+                long start = m.pairStart[i];
+                for (int p = 0; p < pairTargets.Length; p++)
+                {
+                    int j = pairTargets[p];
+                    if (!inTarget[j]) continue;
+                    double product = Count * MeanX[i] * MeanY[j];
+                    double centred = PairSum(start + p) - product;
+                    total += centred * centred - product * product;
+                }
+            }
+            return total;
+        }
 
         public double Correlation(int i, int j, double crossSum)
         {

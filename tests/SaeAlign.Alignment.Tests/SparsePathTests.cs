@@ -91,7 +91,16 @@ public class SparsePathTests
 
     [Test]
     public void MetricsWithoutASparseRouteTakeTheDenseOneAndKeepTheirOrder() =>
-        AssertSameAsDense(Codes(400, 20, 3, 5), Codes(400, 16, 3, 6), "kfold:4:1", "ridge", "semi", "cka", "soft");
+        AssertSameAsDense(Codes(400, 20, 3, 5), Codes(400, 16, 3, 6), "kfold:4:1", "ridge", "semi", "cka", "procrustes", "soft");
+
+    [TestCase("kfold:5:42", 300, 160, 120)]
+    [TestCase("none", 500, 40, 30)]
+    public void CkaFromSparseMomentsEqualsTheDenseRoute(string cv, int rows, int a, int b)
+    {
+        AssertSameAsDense(Codes(rows, a, 3, 1), Codes(rows, b, 3, 2), cv, "cka");
+        var neurons = Relu(TestData.Gaussian(rows, 12, 3));
+        AssertSameAsDense(neurons, Codes(rows, b, 3, 2), cv, "cka");
+    }
 
     [Test]
     public void NegativeMeansAndSignedValuesTakeTheOtherEndOfTheOrder()
