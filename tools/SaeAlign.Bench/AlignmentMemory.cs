@@ -58,8 +58,7 @@ public static class AlignmentMemory
         var clock = Stopwatch.StartNew();
         var rows = ActivationRows.Open(source, target);
         AlignmentRunner.Run(rows, new AlignmentOptions { Metrics = ["semi", "soft", "one-to-one", "ridge", "cka"] });
-        string peak = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        double peakMb = long.Parse(peak.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+        double peakMb = PeakMemory.Megabytes();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{peakMb,11:F0}   {clock.Elapsed.TotalSeconds,7:F1}"));
         return 0;
     }

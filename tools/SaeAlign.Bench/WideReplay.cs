@@ -119,7 +119,7 @@ public static class WideReplay
         var options = new AlignmentOptions { Metrics = AlignmentMetric.Parse(metrics), Cv = CrossValidation.Parse(cv) };
         var result = AlignmentReplay.Run(inputs, options);
         var scores = result.Summaries.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Comparison} {s.Metric} {s.Mean:F4}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds:F1} s, peak RSS {PeakMb():F0} MB; {string.Join("; ", scores)}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds:F1} s, peak RSS {PeakMemory.Megabytes():F0} MB; {string.Join("; ", scores)}"));
         return 0;
     }
 
@@ -135,13 +135,7 @@ public static class WideReplay
         var clock = Stopwatch.StartNew();
         using var product = tx.t().mm(ty);
         double seconds = clock.Elapsed.TotalSeconds;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F1} s (GEMM alone), peak RSS {PeakMb():F0} MB"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{seconds:F1} s (GEMM alone), peak RSS {PeakMemory.Megabytes():F0} MB"));
         return 0;
-    }
-
-    private static double PeakMb()
-    {
-        string peak = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return long.Parse(peak.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 }
