@@ -174,7 +174,9 @@ public class PipelineJobTests
     public async Task AStageStoppedWithItsWorkerLeavesNoHalfWrittenFolder()
     {
         using var data = new TempFolder();
-        data.Write("exp.json", Tiny(epochs: 400));
+        // Long enough (about two minutes uncancelled) that the stop always lands while the SAE trains, on a loaded machine
+        // too: 400 epochs took 2.7 s under CI load and sometimes finished before the stop arrived.
+        data.Write("exp.json", Tiny(epochs: 20_000));
         var plan = InMemoryWorker.Read(data, "{\"type\":\"pipeline\",\"spec\":\"exp.json\",\"out\":\"pipe\"}").Single();
         string log = Path.Combine(data.Path, plan.Output + "." + JobExecutor.StageLogFolder, "m4", "sae-seed0.log");
         using (var host = InMemoryWorker.Build(data, concurrency: 1))
