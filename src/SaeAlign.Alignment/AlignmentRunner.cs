@@ -15,7 +15,7 @@ public static class AlignmentRunner
     {
         var metrics = options.Metrics;
         Validate(options, rows.Rows);
-        MemoryBudget.RequireDenseFits(rows.Rows, rows.SourceUnits, rows.TargetUnits, options);
+        MemoryBudget.RequireDenseFits(rows.Rows, rows.SourceUnits, rows.TargetUnits, options, rowsInMemory: rows is not ParquetPairedRows);
         bool sampled = metrics.Any(m => m is AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn);
         int sampleSize = Math.Min(rows.Rows, options.Stimuli);
 

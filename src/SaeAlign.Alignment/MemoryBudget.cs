@@ -6,20 +6,25 @@ namespace SaeAlign.Alignment;
 /// <summary>
 /// What the dense route of a run would hold at its peak, checked against the memory limit before any work, so a run
 /// that cannot fit exits 2 naming the metric, the sizes and the memory it needs instead of being killed hours in.
-/// The figures are upper estimates in float64 bytes: the rows as float32, per fold the a x b cross products (and the
+/// The figures are upper estimates in float64 bytes: the rows as float32 when they are held in memory (streamed
+/// Parquet pairs are not), the sampled rows of RSA and mutual k-NN, per fold the a x b cross products (and the
 /// a x a / b x b Gram matrices for ridge and CKA) kept once in libtorch and once as arrays, plus the train/test
 /// combinations and the fitted a x b correlation matrices; ridge adds its a x a eigendecompositions per fold.
 /// </summary>
 public static class MemoryBudget
 {
-    /// <summary>Bytes of the dense route for <paramref name="metrics"/> on n rows of a source and b target units.</summary>
-    public static long Dense(long n, long a, long b, int folds, IReadOnlyCollection<string> metrics)
+    /// <summary>
+    /// Bytes of the dense route for <paramref name="metrics"/> with <paramref name="heldRows"/> rows in memory (0 when
+    /// streamed) and <paramref name="sampledRows"/> collected for the row-wise metrics, of a source and b target units.
+    /// </summary>
+    public static long Dense(long heldRows, long sampledRows, long a, long b, int folds, IReadOnlyCollection<string> metrics)
     {
         bool moments = metrics.Any(m => m is not (AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn or AlignmentMetric.Triplet));
+        bool sampled = metrics.Any(m => m is AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn);
         bool ridge = metrics.Contains(AlignmentMetric.Ridge);
         bool cka = metrics.Contains(AlignmentMetric.Cka) || metrics.Contains(AlignmentMetric.CkaDebiased);
         bool matching = metrics.Any(m => m is AlignmentMetric.Semi or AlignmentMetric.Soft or AlignmentMetric.OneToOne);
-        long rows = 4 * n * (a + b);
+        long rows = 4 * heldRows * (a + b) + (sampled ? 8 * sampledRows * (a + b) : 0);
         if (!moments) return rows;
         long perBucket = a * b + (ridge || cka ? a * a : 0) + (cka ? b * b : 0);
         long bytes = rows + 8 * perBucket * (2L * folds + 2);
@@ -29,15 +34,18 @@ public static class MemoryBudget
     }
 
     /// <summary>Throws <see cref="InvalidInputException"/> when the dense route of any of the options' metrics would not fit.</summary>
-    public static void RequireDenseFits(long n, int a, int b, AlignmentOptions options, string? comparison = null)
+    /// <param name="rowsInMemory">False for streamed rows, whose memory does not grow with n.</param>
+    public static void RequireDenseFits(long n, int a, int b, AlignmentOptions options, string? comparison = null, bool rowsInMemory = true)
     {
         long limit = options.ResolvedMemoryLimit;
-        long needed = Dense(n, a, b, options.Cv.Folds, options.Metrics);
+        long held = rowsInMemory ? n : 0, sampled = Math.Min(n, options.Stimuli);
+        long Needed(IReadOnlyCollection<string> metrics) => Dense(held, sampled, a, b, options.Cv.Folds, metrics);
+        long needed = Needed(options.Metrics);
         if (needed <= limit) return;
         // Name the metric that makes it too big: the first whose own dense route does not fit.
-        string metric = options.Metrics.FirstOrDefault(m => Dense(n, a, b, options.Cv.Folds, [m]) > limit) ?? string.Join(",", options.Metrics);
+        string metric = options.Metrics.FirstOrDefault(m => Needed([m]) > limit) ?? string.Join(",", options.Metrics);
         throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
-            $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Dense(n, a, b, options.Cv.Folds, [metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give --memory-limit, fewer units or stimuli, or other metrics."));
+            $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give --memory-limit, fewer units or stimuli, or other metrics."));
     }
 
     public static string Gb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.0} GB");
