@@ -57,7 +57,7 @@ public static class SemiMatching
         {
             int i = sources[s];
             var pairTargets = moments.TargetsOf(i);
-            long first = moments.PairIndex(i, pairTargets.IsEmpty ? 0 : pairTargets[0]);
+            long first = moments.FirstPair(i);
             for (int p = 0; p < pairTargets.Length; p++)
             {
                 int t = targetPosition[pairTargets[p]];

@@ -140,6 +140,9 @@ public sealed class SparseMoments
     /// <summary>The stored targets co-active with source unit <paramref name="i"/>, ascending.</summary>
     public ReadOnlySpan<int> TargetsOf(int i) => pairTarget.AsSpan((int)pairStart[i], (int)(pairStart[i + 1] - pairStart[i]));
 
+    /// <summary>Index in the table of source unit <paramref name="i"/>'s first pair; its pairs follow in <see cref="TargetsOf"/>'s order.</summary>
+    public long FirstPair(int i) => pairStart[i];
+
     /// <summary>Index of pair (i, j) in the table, or −1 when the two are never active together.</summary>
     public long PairIndex(int i, int j)
     {
