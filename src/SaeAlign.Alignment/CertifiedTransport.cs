@@ -7,7 +7,7 @@ namespace SaeAlign.Alignment;
 /// [firstSource, firstSource + sources) against every target unit. Must give the same values on every call: the
 /// certificate prices the pairs again each round.
 /// </summary>
-public delegate void CorrelationRows(int firstSource, int sources, Span<double> into);
+public delegate void CorrelationRows(int firstSource, int sources, Memory<double> into);
 
 /// <summary>How the certified solvers get to the optimum; none of it changes the optimum's cost, only the work.</summary>
 public sealed record CertifiedTransportOptions
@@ -280,9 +280,9 @@ public static class CertifiedTransport
         {
             ct.ThrowIfCancellationRequested();
             int rows = Math.Min(rowsPerBlock, a - first);
-            var span = block.AsSpan(0, rows * b);
-            fit(first, rows, span);
-            for (int r = 0; r < rows; r++) action(first + r, span.Slice(r * b, b));
+            var memory = block.AsMemory(0, rows * b);
+            fit(first, rows, memory);
+            for (int r = 0; r < rows; r++) action(first + r, memory.Span.Slice(r * b, b));
         }
     }
 

@@ -31,11 +31,11 @@ public static class LinearCka
 
     /// <summary>
     /// Linear CKA of sparse codes over all rows, exactly as <see cref="Score"/> computes it from dense moments, from
-    /// three co-activation tables (source-target, source-source, target-target) of <see cref="SparseMoments"/>.
+    /// the co-activations of three pairs of sets (source-target, source-source, target-target) of <see cref="SparseMoments"/>.
     /// </summary>
-    public static double Score(SparseMoments cross, SparseMoments source, SparseMoments target, int[] liveX, int[] liveY) =>
-        Ratio(cross.All().CentredCrossNormSquared(liveX, liveY), source.All().CentredCrossNormSquared(liveX, liveX),
-            target.All().CentredCrossNormSquared(liveY, liveY));
+    public static double Score(SparseMoments cross, SparseMoments source, SparseMoments target, int[] liveX, int[] liveY, CancellationToken ct = default) =>
+        Ratio(cross.All().CentredCrossNormSquared(liveX, liveY, ct), source.All().CentredCrossNormSquared(liveX, liveX, ct),
+            target.All().CentredCrossNormSquared(liveY, liveY, ct));
 
     private static double Ratio(double cross, double source, double target)
     {

@@ -34,38 +34,13 @@ public static class SemiMatching
     /// the fit rows has correlation −n·μ_i·μ_j / (σ_i σ_j): for a target j with μ_j &gt; 0 the best such source is the one
     /// with the smallest μ_i/σ_i (largest when μ_j &lt; 0; any when μ_j = 0, so the lowest index). So each target
     /// compares its co-active sources with the first source, in that order, that is not co-active with it.
-    /// Positions in <paramref name="sources"/> and <paramref name="targets"/> (the live units) index the result.
+    /// Targets are independent, so they run in parallel, each with its own cross sums; the result is the same on any
+    /// thread count. Positions in <paramref name="sources"/> and <paramref name="targets"/> (the live units) index the result.
     /// </summary>
-    public static SemiMatchingFit Fit(SparseMoments moments, SparseMoments.RowSet fit, int[] sources, int[] targets)
+    public static SemiMatchingFit Fit(SparseMoments moments, SparseMoments.RowSet fit, int[] sources, int[] targets, CancellationToken ct = default)
     {
         int a = sources.Length, b = targets.Length;
-        var targetPosition = Positions(targets, moments.TargetUnits);
-        var best = new double[b];
         var bestSource = new int[b];
-        Array.Fill(best, double.NegativeInfinity);
-        Array.Fill(bestSource, int.MaxValue);
-
-        // Co-active pairs, source by source; and each target's co-active sources, for the walk below.
-        var coactiveCount = new int[b + 1];
-        for (int s = 0; s < a; s++)
-            foreach (int j in moments.TargetsOf(sources[s]))
-                if (targetPosition[j] >= 0) coactiveCount[targetPosition[j] + 1]++;
-        for (int t = 0; t < b; t++) coactiveCount[t + 1] += coactiveCount[t];
-        var coactive = new int[coactiveCount[b]];
-        var fill = (int[])coactiveCount.Clone();
-        for (int s = 0; s < a; s++)
-        {
-            int i = sources[s];
-            var pairTargets = moments.TargetsOf(i);
-            long first = moments.FirstPair(i);
-            for (int p = 0; p < pairTargets.Length; p++)
-            {
-                int t = targetPosition[pairTargets[p]];
-                if (t < 0) continue;
-                coactive[fill[t]++] = s;
-                Offer(fit.Correlation(i, pairTargets[p], fit.PairSum(first + p)), s, t);
-            }
-        }
 
         // Sources by μ/σ on the fit rows, ties by position: ascending for μ_j > 0, descending for μ_j < 0.
         var key = new double[a];
@@ -73,11 +48,30 @@ public static class SemiMatching
         var ascending = Enumerable.Range(0, a).OrderBy(s => key[s]).ThenBy(s => s).ToArray();
         var descending = Enumerable.Range(0, a).OrderByDescending(s => key[s]).ThenBy(s => s).ToArray();
         var byPosition = Enumerable.Range(0, a).ToArray();
-        var stamp = new int[a];
-        for (int t = 0; t < b; t++)
+        var sourcePosition = Positions(sources, moments.SourceUnits);
+
+        Parallel.For(0, b, new ParallelOptions { CancellationToken = ct }, moments.ForTarget, (t, _, cross) =>
         {
             int j = targets[t];
-            for (int c = coactiveCount[t]; c < coactiveCount[t + 1]; c++) stamp[coactive[c]] = t + 1;
+            moments.TargetCross(j, cross);
+            double best = double.NegativeInfinity;
+            int chosen = int.MaxValue;
+            // Co-active sources in position order, as the dense argmax meets them: a scan when most sources are
+            // co-active (a dense source set), else the few sorted.
+            if ((long)cross.Count * 8 >= a)
+            {
+                for (int s = 0; s < a; s++)
+                    if (cross.IsCoActive(sources[s])) Offer(fit.Correlation(sources[s], j, fit.Sum(cross, sources[s])), s, ref best, ref chosen);
+            }
+            else
+            {
+                var positions = new List<int>(cross.Count);
+                foreach (int i in cross.CoActive)
+                    if (sourcePosition[i] >= 0) positions.Add(sourcePosition[i]);
+                positions.Sort();
+                foreach (int s in positions) Offer(fit.Correlation(sources[s], j, fit.Sum(cross, sources[s])), s, ref best, ref chosen);
+            }
+
             double mean = fit.MeanY[j];
             var order = fit.ScaleY[j] == 0 || mean == 0 ? byPosition : mean > 0 ? ascending : descending;
             // The first free source in the order has the best closed-form value; later free sources whose value rounds
@@ -85,21 +79,23 @@ public static class SemiMatching
             double first = double.NaN;
             foreach (int s in order)
             {
-                if (stamp[s] == t + 1) continue;
+                if (cross.IsCoActive(sources[s])) continue;
                 double value = fit.Correlation(sources[s], j, 0);
                 if (double.IsNaN(first)) first = value;
                 else if (Math.Abs(value - first) > Tie) break;
-                Offer(value, s, t);
+                Offer(value, s, ref best, ref chosen);
             }
-        }
+            bestSource[t] = chosen;
+            return cross;
+        }, _ => { });
         return new SemiMatchingFit(bestSource);
 
-        void Offer(double value, int s, int t)
+        static void Offer(double value, int s, ref double best, ref int chosen)
         {
-            if (value > best[t] + Tie || (value >= best[t] - Tie && s < bestSource[t]))
+            if (value > best + Tie || (value >= best - Tie && s < chosen))
             {
-                best[t] = value;
-                bestSource[t] = s;
+                best = value;
+                chosen = s;
             }
         }
     }

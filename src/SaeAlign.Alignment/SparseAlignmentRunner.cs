@@ -14,8 +14,6 @@ public static class SparseAlignmentRunner
     /// <summary>The metrics computed from sparse moments at any width.</summary>
     public static readonly IReadOnlyList<string> SparseMetrics = [AlignmentMetric.Semi, AlignmentMetric.Soft, AlignmentMetric.OneToOne, AlignmentMetric.Cka];
 
-    private const long ReleaseAbove = 256L << 20;
-
     /// <summary>Throws <see cref="InvalidInputException"/> before any work when the metrics that need the dense route would not fit.</summary>
     public static void RequireFits(int rows, int sourceUnits, int targetUnits, AlignmentOptions options, string? comparison = null)
     {
@@ -43,41 +41,41 @@ public static class SparseAlignmentRunner
             : AlignmentRunner.Run(denseRows(), options with { Metrics = dense }, ct).Metrics.ToDictionary(m => m.Metric);
 
         string cvText = cv.ToString();
-        var results = new List<MetricResult>();
-        foreach (var metric in options.Metrics)
+        var sparse = options.Metrics.Where(m => !denseResults.ContainsKey(m) && m != AlignmentMetric.Cka).ToArray();
+        var foldScores = sparse.ToDictionary(m => m, _ => new double[cv.Folds]);
+        for (int f = 0; f < cv.Folds; f++)
         {
-            ct.ThrowIfCancellationRequested();
-            if (denseResults.TryGetValue(metric, out var computed))
+            var fit = moments.Fit(f);
+            var test = moments.Test(f);
+            // Soft and one-to-one price the same fit rows round after round: a quarter of the memory limit keeps them.
+            var cache = new CoActiveCache(options.ResolvedMemoryLimit / 4);
+            double TestCorrelation(int s, int t) => test.Correlation(liveX[s], liveY[t]);
+            void FitRows(int first, int count, Memory<double> into) => fit.CorrelationRows(liveX, first, count, liveY, targetPosition, into, cache, ct);
+            foreach (var metric in sparse)
             {
-                results.Add(computed);
-                continue;
-            }
-            if (metric == AlignmentMetric.Cka)
-            {
-                // Over all rows, as on the dense route; the self tables are one bucket each.
-                double cka = LinearCka.Score(moments, SparseMoments.Collect(source, source, [], 1, ct), SparseMoments.Collect(target, target, [], 1, ct), liveX, liveY);
-                results.Add(AlignmentRunner.Unfitted(metric, "all rows", cka));
-                continue;
-            }
-            var scores = new double[cv.Folds];
-            for (int f = 0; f < scores.Length; f++)
-            {
-                var fit = moments.Fit(f);
-                var test = moments.Test(f);
-                double TestCorrelation(int s, int t) => test.Correlation(liveX[s], liveY[t]);
-                void FitRows(int first, int count, Span<double> into) => fit.CorrelationRows(liveX, first, count, liveY, targetPosition, into);
-                scores[f] = metric switch
+                ct.ThrowIfCancellationRequested();
+                foldScores[metric][f] = metric switch
                 {
-                    AlignmentMetric.Semi => SemiMatching.Fit(moments, fit, liveX, liveY).Score(test, liveX, liveY),
+                    AlignmentMetric.Semi => SemiMatching.Fit(moments, fit, liveX, liveY, ct).Score(test, liveX, liveY),
                     AlignmentMetric.Soft => CertifiedTransport.SoftPlan(liveX.Length, liveY.Length, FitRows, ct: ct).Score(TestCorrelation),
                     _ => CertifiedTransport.OneToOnePairs(liveX.Length, liveY.Length, FitRows, ct: ct).Pairs.Average(p => TestCorrelation(p.Source, p.Target)),
                 };
             }
-            results.Add(AlignmentRunner.Fitted(metric, cvText, scores));
         }
-        // Co-activation tables of wide codes run to a gigabyte; the GC collects such arrays lazily, so without this a
-        // replay's five comparisons would hold five tables' worth of memory at once.
-        if (moments.Bytes > ReleaseAbove) ProcessMemory.Release();
+
+        var results = new List<MetricResult>();
+        foreach (var metric in options.Metrics)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (denseResults.TryGetValue(metric, out var computed)) results.Add(computed);
+            else if (foldScores.TryGetValue(metric, out var scores)) results.Add(AlignmentRunner.Fitted(metric, cvText, scores));
+            else
+            {
+                // CKA, over all rows as on the dense route; the self co-activations are one bucket each.
+                double cka = LinearCka.Score(moments, SparseMoments.Collect(source, source, [], 1, ct), SparseMoments.Collect(target, target, [], 1, ct), liveX, liveY, ct);
+                results.Add(AlignmentRunner.Unfitted(metric, "all rows", cka));
+            }
+        }
         return new AlignmentReport(source.Rows, source.Columns, target.Columns,
             AlignmentRunner.Dropped(liveX, source.UnitNames), AlignmentRunner.Dropped(liveY, target.UnitNames), cvText, results);
     }

@@ -3,11 +3,14 @@ using SaeAlign.Core;
 namespace SaeAlign.Alignment;
 
 /// <summary>
-/// Per-fold second moments of two sparse activation sets, kept sparse: per unit and fold the count, Σx and Σx²;
-/// per co-active pair (i, j) — a pair that is nonzero together in at least one row — Σ x_i y_j per fold. A pair
-/// absent from the table has Σ x_i y_j = 0 in every fold, so its correlation on any rows follows from the two units'
-/// sums alone. Cost: Σ_rows nnz(x)·nnz(y) multiply-adds (20 M for 20,000 rows of k = 32 codes) instead of
-/// N·a·b, and memory per co-active pair instead of a·b per fold.
+/// Per-fold second moments of two sparse activation sets, computed from the rows on demand instead of stored: per
+/// unit and fold the count, Σx and Σx² (kept), and for any unit the per-fold Σ x_i y_j against every unit of the
+/// other set it is co-active with (nonzero together in at least one row), from a column-major copy of each set.
+/// A pair that is never co-active has Σ x_i y_j = 0, so its correlation on any rows follows from the two units'
+/// sums alone. One unit's cross sums cost Σ over its active rows of the other set's nonzeros in those rows, so a
+/// pass over every unit costs Σ_rows nnz(x)·nnz(y) multiply-adds (20 M for 20,000 rows of k = 32 codes), and memory
+/// is the two sets' entries twice over, never a table of pairs: a dense neuron set against 65,536 latents has
+/// 134 M co-active pairs that a table would hold per fold.
 /// Moments are raw (not shifted): a shift would make sparse codes dense. In float64 the cancellation in
 /// S − n·μ_i·μ_j stays far below the 1e-9 the sparse and dense paths agree to for activations whose mean is
 /// not many orders of magnitude above their spread.
@@ -15,115 +18,81 @@ namespace SaeAlign.Alignment;
 public sealed class SparseMoments
 {
     private readonly int folds;
+    private readonly byte[] foldOf;
     private readonly long[] foldRows;
-    private readonly double[] sumX, squaresX, sumY, squaresY; // [unit * folds + fold]
-    private readonly long[] pairStart;                         // source unit -> first pair
-    private readonly int[] pairTarget;                         // target of each pair, ascending within a source
-    private readonly double[] pairSums;                        // [pair * folds + fold]
+    private readonly double[] sumX, squaresX, sumY, squaresY; // [fold * units + unit]
+    private readonly SparseCodes x, y;
+    private readonly Columns columnsX, columnsY;
 
-    private SparseMoments(int sourceUnits, int targetUnits, int folds, long[] foldRows, double[] sumX, double[] squaresX, double[] sumY,
-        double[] squaresY, long[] pairStart, int[] pairTarget, double[] pairSums, bool[] varyingX, bool[] varyingY)
+    private SparseMoments(SparseCodes x, SparseCodes y, byte[] foldOf, int folds)
     {
-        SourceUnits = sourceUnits;
-        TargetUnits = targetUnits;
+        this.x = x;
+        this.y = y;
+        this.foldOf = foldOf;
         this.folds = folds;
-        this.foldRows = foldRows;
-        this.sumX = sumX;
-        this.squaresX = squaresX;
-        this.sumY = sumY;
-        this.squaresY = squaresY;
-        this.pairStart = pairStart;
-        this.pairTarget = pairTarget;
-        this.pairSums = pairSums;
-        VaryingSource = varyingX;
-        VaryingTarget = varyingY;
+        foldRows = new long[folds];
+        foreach (var fold in foldOf) foldRows[fold]++;
+        (sumX, squaresX, VaryingSource) = UnitSums(x, foldOf, folds);
+        (sumY, squaresY, VaryingTarget) = ReferenceEquals(x, y) ? (sumX, squaresX, VaryingSource) : UnitSums(y, foldOf, folds);
+        columnsX = Columns.From(x);
+        columnsY = ReferenceEquals(x, y) ? columnsX : Columns.From(y);
     }
 
-    public int SourceUnits { get; }
-    public int TargetUnits { get; }
+    public int SourceUnits => x.Columns;
+    public int TargetUnits => y.Columns;
     public int Folds => folds;
-
-    /// <summary>Co-active (source, target) pairs stored.</summary>
-    public long Pairs => pairTarget.Length;
 
     /// <summary>Whether each unit takes more than one value over all rows (constant units are dropped, as on the dense path).</summary>
     public bool[] VaryingSource { get; }
     public bool[] VaryingTarget { get; }
 
-    /// <summary>Bytes the moments hold, for the memory report.</summary>
-    public long Bytes => pairTarget.LongLength * (4 + 8L * folds) + pairStart.LongLength * 8 + 16L * folds * (SourceUnits + TargetUnits);
-
     /// <param name="bucketOfRow">Each row's fold (empty: one bucket).</param>
     public static SparseMoments Collect(SparseCodes x, SparseCodes y, ReadOnlySpan<byte> bucketOfRow, int buckets, CancellationToken ct)
     {
         if (x.Rows != y.Rows) throw new ArgumentException($"{x.Rows} source rows but {y.Rows} target rows.");
-        int n = x.Rows, a = x.Columns, b = y.Columns, f = buckets;
-        var foldOf = bucketOfRow.IsEmpty ? new byte[n] : bucketOfRow.ToArray();
-        var foldRows = new long[f];
-        foreach (var fold in foldOf) foldRows[fold]++;
-        var (sumX, squaresX, varyingX) = UnitSums(x, foldOf, f);
-        var (sumY, squaresY, varyingY) = UnitSums(y, foldOf, f);
-
-        // Source-major co-activations (Gustavson): for each source unit, its rows; for each row, the target's nonzeros.
-        // A counting pass sizes the table exactly, so its memory is the pairs' and never a growing list's twice that.
-        var (columnStart, columnRow, columnValue) = Transpose(x);
-        var touched = new int[b];
-        var mark = new bool[b];
-        var pairStart = new long[a + 1];
-        for (int i = 0; i < a; i++)
-        {
-            if ((i & 255) == 0) ct.ThrowIfCancellationRequested();
-            int count = Touch(i, columnStart, columnRow, y, mark, touched);
-            for (int t = 0; t < count; t++) mark[touched[t]] = false;
-            pairStart[i + 1] = pairStart[i] + count;
-        }
-        var targets = new int[pairStart[a]];
-        var sums = new double[pairStart[a] * f];
-        var accumulator = new double[(long)b * f];
-        for (int i = 0; i < a; i++)
-        {
-            if ((i & 255) == 0) ct.ThrowIfCancellationRequested();
-            for (long e = columnStart[i]; e < columnStart[i + 1]; e++)
-            {
-                int row = columnRow[e];
-                double xv = columnValue[e];
-                int fold = foldOf[row];
-                var index = y.RowIndex(row);
-                var value = y.RowValues(row);
-                for (int k = 0; k < index.Length; k++) accumulator[(long)index[k] * f + fold] += xv * value[k];
-            }
-            int count = Touch(i, columnStart, columnRow, y, mark, touched);
-            Array.Sort(touched, 0, count);
-            for (int t = 0; t < count; t++)
-            {
-                int j = touched[t];
-                long pair = pairStart[i] + t;
-                targets[pair] = j;
-                for (int fold = 0; fold < f; fold++)
-                {
-                    sums[pair * f + fold] = accumulator[(long)j * f + fold];
-                    accumulator[(long)j * f + fold] = 0;
-                }
-                mark[j] = false;
-            }
-        }
-        return new SparseMoments(a, b, f, foldRows, sumX, squaresX, sumY, squaresY, pairStart, targets, sums, varyingX, varyingY);
+        ct.ThrowIfCancellationRequested();
+        return new SparseMoments(x, y, bucketOfRow.IsEmpty ? new byte[x.Rows] : bucketOfRow.ToArray(), buckets);
     }
 
-    /// <summary>Marks and lists the targets active in any row where source unit <paramref name="i"/> is; returns how many.</summary>
-    private static int Touch(int i, long[] columnStart, int[] columnRow, SparseCodes y, bool[] mark, int[] touched)
+    /// <summary>A buffer for one source unit's cross sums against every target (one per thread).</summary>
+    public CrossSums ForSource() => new(TargetUnits, folds);
+
+    /// <summary>A buffer for one target unit's cross sums against every source (one per thread).</summary>
+    public CrossSums ForTarget() => new(SourceUnits, folds);
+
+    /// <summary>Fills <paramref name="into"/> (cleared first) with source unit <paramref name="i"/>'s per-fold Σ x_i y_j.</summary>
+    public void SourceCross(int i, CrossSums into) => into.Fill(columnsX, i, y, foldOf);
+
+    /// <summary>Fills <paramref name="into"/> (cleared first) with target unit <paramref name="j"/>'s per-fold Σ x_i y_j.</summary>
+    public void TargetCross(int j, CrossSums into) => into.Fill(columnsY, j, x, foldOf);
+
+    /// <summary>Per-fold Σ x_i y_j of one pair, over the rows where both are nonzero, in ascending row order as <see cref="CrossSums"/> adds them.</summary>
+    private void PairSums(int i, int j, Span<double> perFold)
     {
-        int count = 0;
-        for (long e = columnStart[i]; e < columnStart[i + 1]; e++)
+        perFold.Clear();
+        ReadOnlySpan<int> rowsX = columnsX.RowsOf(i), rowsY = columnsY.RowsOf(j);
+        ReadOnlySpan<float> valuesX = columnsX.ValuesOf(i), valuesY = columnsY.ValuesOf(j);
+        // Walk the shorter column and find its rows in the longer one; rows ascend in both.
+        bool xShorter = rowsX.Length <= rowsY.Length;
+        var shortRows = xShorter ? rowsX : rowsY;
+        var shortValues = xShorter ? valuesX : valuesY;
+        var longRows = xShorter ? rowsY : rowsX;
+        var longValues = xShorter ? valuesY : valuesX;
+        int from = 0;
+        for (int e = 0; e < shortRows.Length && from < longRows.Length; e++)
         {
-            foreach (int j in y.RowIndex(columnRow[e]))
+            int found = longRows[from..].BinarySearch(shortRows[e]);
+            if (found < 0)
             {
-                if (mark[j]) continue;
-                mark[j] = true;
-                touched[count++] = j;
+                from += ~found;
+                continue;
             }
+            from += found;
+            double xv = xShorter ? shortValues[e] : longValues[from];
+            double yv = xShorter ? longValues[from] : shortValues[e];
+            perFold[foldOf[shortRows[e]]] += xv * yv;
+            from++;
         }
-        return count;
     }
 
     /// <summary>
@@ -137,18 +106,65 @@ public sealed class SparseMoments
     /// <summary>Every row, whatever the folds.</summary>
     public RowSet All() => new(this, -1, false);
 
-    /// <summary>The stored targets co-active with source unit <paramref name="i"/>, ascending.</summary>
-    public ReadOnlySpan<int> TargetsOf(int i) => pairTarget.AsSpan((int)pairStart[i], (int)(pairStart[i + 1] - pairStart[i]));
-
-    /// <summary>Index in the table of source unit <paramref name="i"/>'s first pair; its pairs follow in <see cref="TargetsOf"/>'s order.</summary>
-    public long FirstPair(int i) => pairStart[i];
-
-    /// <summary>Index of pair (i, j) in the table, or −1 when the two are never active together.</summary>
-    public long PairIndex(int i, int j)
+    /// <summary>
+    /// One unit's per-fold cross sums against every unit of the other set, and which of those units it is co-active
+    /// with. Reused unit after unit: filling clears only what the previous unit touched.
+    /// </summary>
+    public sealed class CrossSums
     {
-        int start = (int)pairStart[i];
-        int found = Array.BinarySearch(pairTarget, start, (int)(pairStart[i + 1] - start), j);
-        return found >= 0 ? found : -1;
+        private readonly double[] sums;  // [fold * units + unit]
+        private readonly bool[] touched;
+        private readonly int[] list;
+
+        internal CrossSums(int units, int folds)
+        {
+            Units = units;
+            sums = new double[(long)units * folds];
+            touched = new bool[units];
+            list = new int[units];
+        }
+
+        public int Units { get; }
+
+        /// <summary>The co-active units, in the order the rows first reached them.</summary>
+        public ReadOnlySpan<int> CoActive => list.AsSpan(0, Count);
+
+        public int Count { get; private set; }
+
+        public bool IsCoActive(int unit) => touched[unit];
+
+        internal double[] Sums => sums;
+
+        internal void Fill(Columns along, int unit, SparseCodes other, byte[] foldOf)
+        {
+            int folds = sums.Length / Math.Max(1, Units);
+            foreach (int u in CoActive)
+            {
+                touched[u] = false;
+                for (int f = 0; f < folds; f++) sums[(long)f * Units + u] = 0;
+            }
+            Count = 0;
+            ReadOnlySpan<int> rows = along.RowsOf(unit);
+            ReadOnlySpan<float> values = along.ValuesOf(unit);
+            for (int e = 0; e < rows.Length; e++)
+            {
+                int row = rows[e];
+                double v = values[e];
+                long offset = (long)foldOf[row] * Units;
+                var index = other.RowIndex(row);
+                var otherValues = other.RowValues(row);
+                for (int k = 0; k < index.Length; k++)
+                {
+                    int u = index[k];
+                    if (!touched[u])
+                    {
+                        touched[u] = true;
+                        list[Count++] = u;
+                    }
+                    sums[offset + u] += v * otherValues[k];
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -179,36 +195,39 @@ public sealed class SparseMoments
         public double[] MeanY { get; }
         public double[] ScaleY { get; }
 
-        /// <summary>Σ x_i y_j of stored pair <paramref name="pair"/> over these rows.</summary>
-        public double PairSum(long pair) => Pick(m.pairSums, pair);
+        /// <summary>Σ x_i y_j over these rows of the unit <paramref name="unit"/> of a filled <see cref="CrossSums"/>.</summary>
+        public double Sum(CrossSums cross, int unit) => Pick(cross.Sums, unit, cross.Units);
 
         /// <summary>
         /// ‖X_cᵀY_c‖²_F over these rows, with X and Y centred: Σ_ij (S_ij − n·μ_i·ν_j)². Pairs never active together
-        /// have S_ij = 0, so the sum is n²·Σμ_i²·Σν_j² plus, over the stored pairs, (S − nμν)² − (nμν)²: exact, a pass
-        /// over the pairs instead of a x b terms. Units outside <paramref name="sources"/> / <paramref name="targets"/> are left out.
+        /// have S_ij = 0, so the sum is n²·Σμ_i²·Σν_j² plus, over the co-active pairs, (S − nμν)² − (nμν)²: exact, a pass
+        /// over the co-active pairs instead of a x b terms. Units outside <paramref name="sources"/> / <paramref name="targets"/> are left out.
         /// </summary>
-        public double CentredCrossNormSquared(int[] sources, int[] targets)
+        public double CentredCrossNormSquared(int[] sources, int[] targets, CancellationToken ct)
         {
             var inTarget = new bool[m.TargetUnits];
             foreach (int j in targets) inTarget[j] = true;
             double meanX = 0, meanY = 0;
             foreach (int i in sources) meanX += MeanX[i] * MeanX[i];
             foreach (int j in targets) meanY += MeanY[j] * MeanY[j];
-            double total = (double)Count * Count * meanX * meanY;
-            foreach (int i in sources)
+            // Per-source partial sums added in source order: the same total on any thread count.
+            var partial = new double[sources.Length];
+            Parallel.For(0, sources.Length, new ParallelOptions { CancellationToken = ct }, m.ForSource, (s, _, cross) =>
             {
-                var pairTargets = m.TargetsOf(i);
-                long start = m.pairStart[i];
-                for (int p = 0; p < pairTargets.Length; p++)
+                int i = sources[s];
+                m.SourceCross(i, cross);
+                double total = 0;
+                foreach (int j in cross.CoActive)
                 {
-                    int j = pairTargets[p];
                     if (!inTarget[j]) continue;
                     double product = Count * MeanX[i] * MeanY[j];
-                    double centred = PairSum(start + p) - product;
+                    double centred = Sum(cross, j) - product;
                     total += centred * centred - product * product;
                 }
-            }
-            return total;
+                partial[s] = total;
+                return cross;
+            }, _ => { });
+            return (double)Count * Count * meanX * meanY + partial.Sum();
         }
 
         public double Correlation(int i, int j, double crossSum)
@@ -219,43 +238,54 @@ public sealed class SparseMoments
 
         public double Correlation(int i, int j)
         {
-            long pair = m.PairIndex(i, j);
-            return Correlation(i, j, pair < 0 ? 0 : PairSum(pair));
+            Span<double> perFold = m.folds <= 64 ? stackalloc double[m.folds] : new double[m.folds];
+            m.PairSums(i, j, perFold);
+            return Correlation(i, j, Pick(perFold, 0, 1));
         }
 
         /// <summary>
         /// Fills <paramref name="into"/> (rows x <paramref name="targets"/>.Length, row-major) with the correlations of
         /// <paramref name="sources"/>[first..first + rows) against <paramref name="targets"/>: the closed form everywhere,
-        /// then the stored pairs.
+        /// then the co-active pairs, from <paramref name="cache"/> when it holds the row.
         /// </summary>
-        public void CorrelationRows(int[] sources, int first, int rows, int[] targets, int[] positionOfTarget, Span<double> into)
+        public void CorrelationRows(int[] sources, int first, int rows, int[] targets, int[] positionOfTarget, Memory<double> into,
+            CoActiveCache? cache, CancellationToken ct)
         {
-            for (int r = 0; r < rows; r++)
+            Parallel.For(0, rows, new ParallelOptions { CancellationToken = ct }, m.ForSource, (r, _, cross) =>
             {
-                int i = sources[first + r];
-                var row = into.Slice(r * targets.Length, targets.Length);
+                int s = first + r, i = sources[s];
+                var row = into.Span.Slice(r * targets.Length, targets.Length);
                 for (int t = 0; t < targets.Length; t++) row[t] = Correlation(i, targets[t], 0);
-                var coactive = m.TargetsOf(i);
-                long start = m.pairStart[i];
-                for (int p = 0; p < coactive.Length; p++)
+                if (cache is not null && cache.TryGet(s, out var cachedTargets, out var cachedValues))
                 {
-                    int t = positionOfTarget[coactive[p]];
-                    if (t >= 0) row[t] = Correlation(i, coactive[p], PairSum(start + p));
+                    for (int p = 0; p < cachedTargets.Length; p++) row[cachedTargets[p]] = cachedValues[p];
+                    return cross;
                 }
-            }
+                m.SourceCross(i, cross);
+                var pairs = cache is null ? null : new List<(int Target, double Correlation)>(cross.Count);
+                foreach (int j in cross.CoActive)
+                {
+                    int t = positionOfTarget[j];
+                    if (t < 0) continue;
+                    row[t] = Correlation(i, j, Sum(cross, j));
+                    pairs?.Add((t, row[t]));
+                }
+                if (pairs is not null && cache!.HasRoom(pairs.Count))
+                    cache.Offer(s, pairs.Select(p => p.Target).ToArray(), pairs.Select(p => p.Correlation).ToArray());
+                return cross;
+            }, _ => { });
         }
 
-        private double Pick(double[] values, long unitOrPair)
+        private double Pick(ReadOnlySpan<double> values, long unit, long stride)
         {
-            long at = unitOrPair * m.folds;
-            if (!excluding) return fold < 0 ? Total(values, at) : values[at + fold];
-            return Total(values, at) - values[at + fold];
+            if (!excluding) return fold < 0 ? Total(values, unit, stride) : values[(int)(unit + fold * stride)];
+            return Total(values, unit, stride) - values[(int)(unit + fold * stride)];
         }
 
-        private double Total(double[] values, long at)
+        private double Total(ReadOnlySpan<double> values, long unit, long stride)
         {
             double total = 0;
-            for (int f = 0; f < m.folds; f++) total += values[at + f];
+            for (int f = 0; f < m.folds; f++) total += values[(int)(unit + f * stride)];
             return total;
         }
 
@@ -265,7 +295,7 @@ public sealed class SparseMoments
             var scale = new double[units];
             for (int u = 0; u < units; u++)
             {
-                double sum = Pick(sums, u), square = Pick(squares, u);
+                double sum = Pick(sums, u, units), square = Pick(squares, u, units);
                 mean[u] = Count > 0 ? sum / Count : 0;
                 scale[u] = PairMoments.Spread(square, sum, mean[u], Count);
             }
@@ -275,53 +305,61 @@ public sealed class SparseMoments
 
     private static (double[] Sums, double[] Squares, bool[] Varying) UnitSums(SparseCodes codes, byte[] foldOf, int folds)
     {
-        var sums = new double[(long)codes.Columns * folds];
-        var squares = new double[(long)codes.Columns * folds];
-        var count = new long[codes.Columns];
-        var min = new float[codes.Columns];
-        var max = new float[codes.Columns];
+        int units = codes.Columns;
+        var sums = new double[(long)units * folds];
+        var squares = new double[(long)units * folds];
+        var count = new long[units];
+        var min = new float[units];
+        var max = new float[units];
         for (int r = 0; r < codes.Rows; r++)
         {
             var index = codes.RowIndex(r);
             var value = codes.RowValues(r);
-            int fold = foldOf[r];
+            long offset = (long)foldOf[r] * units;
             for (int e = 0; e < index.Length; e++)
             {
                 int u = index[e];
                 double v = value[e];
-                sums[(long)u * folds + fold] += v;
-                squares[(long)u * folds + fold] += v * v;
+                sums[offset + u] += v;
+                squares[offset + u] += v * v;
                 if (count[u] == 0 || value[e] < min[u]) min[u] = value[e];
                 if (count[u] == 0 || value[e] > max[u]) max[u] = value[e];
                 count[u]++;
             }
         }
         // A unit varies when it is zero on some rows and not on others, or takes two different nonzero values.
-        var varying = new bool[codes.Columns];
-        for (int u = 0; u < codes.Columns; u++) varying[u] = (count[u] > 0 && count[u] < codes.Rows) || (count[u] > 0 && max[u] > min[u]);
+        var varying = new bool[units];
+        for (int u = 0; u < units; u++) varying[u] = (count[u] > 0 && count[u] < codes.Rows) || (count[u] > 0 && max[u] > min[u]);
         return (sums, squares, varying);
     }
 
-    /// <summary>Column-major copy of the entries: for each unit, its rows (ascending) and values.</summary>
-    private static (long[] Start, int[] Row, float[] Value) Transpose(SparseCodes codes)
+    /// <summary>Column-major copy of a set's entries: for each unit, its rows (ascending) and values.</summary>
+    internal sealed record Columns(long[] Start, int[] Row, float[] Value)
     {
-        var start = new long[codes.Columns + 1];
-        foreach (int u in codes.Index) start[u + 1]++;
-        for (int u = 0; u < codes.Columns; u++) start[u + 1] += start[u];
-        var next = (long[])start.Clone();
-        var row = new int[codes.Entries];
-        var value = new float[codes.Entries];
-        for (int r = 0; r < codes.Rows; r++)
+        public ReadOnlySpan<int> RowsOf(int unit) => Row.AsSpan((int)Start[unit], (int)(Start[unit + 1] - Start[unit]));
+
+        public ReadOnlySpan<float> ValuesOf(int unit) => Value.AsSpan((int)Start[unit], (int)(Start[unit + 1] - Start[unit]));
+
+        public static Columns From(SparseCodes codes)
         {
-            var index = codes.RowIndex(r);
-            var values = codes.RowValues(r);
-            for (int e = 0; e < index.Length; e++)
+            var start = new long[codes.Columns + 1];
+            foreach (int u in codes.Index) start[u + 1]++;
+            for (int u = 0; u < codes.Columns; u++) start[u + 1] += start[u];
+            var next = (long[])start.Clone();
+            var row = new int[codes.Entries];
+            var value = new float[codes.Entries];
+            for (int r = 0; r < codes.Rows; r++)
             {
-                long at = next[index[e]]++;
-                row[at] = r;
-                value[at] = values[e];
+                var index = codes.RowIndex(r);
+                var values = codes.RowValues(r);
+                for (int e = 0; e < index.Length; e++)
+                {
+                    long at = next[index[e]]++;
+                    row[at] = r;
+                    value[at] = values[e];
+                }
             }
+            return new Columns(start, row, value);
         }
-        return (start, row, value);
     }
 }

@@ -21,18 +21,21 @@ public static class AlignmentReplay
 {
     public const long ControlSeed = 0;
 
-    /// <summary>Reads and cross-checks the four inputs; every error names the file and what does not fit.</summary>
+    /// <summary>
+    /// Reads and cross-checks the four inputs; every error names the file and what does not fit. The SAEs are read
+    /// and used one at a time: at 65,536 latents each holds a gigabyte of weights, and only its codes are kept.
+    /// </summary>
     public static (ModelRepresentations Source, ModelRepresentations Target) Encode(ReplayInputs inputs, CancellationToken cancellationToken = default)
     {
         var source = ActivationFile.Read(inputs.SourceActivations, cancellationToken);
         var target = ActivationFile.Read(inputs.TargetActivations, cancellationToken);
         bool bothParquet = IsParquet(inputs.SourceActivations) && IsParquet(inputs.TargetActivations);
         _ = new InMemoryPairedRows(source, target, inputs.SourceActivations, inputs.TargetActivations, compareStimuli: bothParquet);
-        var sourceSae = DictionaryFile.Read(inputs.SourceSae, "--source-sae");
-        var targetSae = DictionaryFile.Read(inputs.TargetSae, "--target-sae");
-        RequireWidth(inputs.SourceSae, sourceSae, inputs.SourceActivations, source);
-        RequireWidth(inputs.TargetSae, targetSae, inputs.TargetActivations, target);
-        return (Represent("source", 0, source, sourceSae, cancellationToken), Represent("target", 1, target, targetSae, cancellationToken));
+        DictionaryFile.RequireExists(inputs.SourceSae, "--source-sae");
+        DictionaryFile.RequireExists(inputs.TargetSae, "--target-sae");
+        var sourceCodes = Represent("source", 0, source, inputs.SourceActivations, inputs.SourceSae, "--source-sae", cancellationToken);
+        var targetCodes = Represent("target", 1, target, inputs.TargetActivations, inputs.TargetSae, "--target-sae", cancellationToken);
+        return (sourceCodes, targetCodes);
     }
 
     public static ReplayResult Run(ReplayInputs inputs, AlignmentOptions options, Action<string>? scored = null, CancellationToken cancellationToken = default)
@@ -56,8 +59,24 @@ public static class AlignmentReplay
         run.Commit(new RunManifest("replay", config, [0, 1], SoftwareVersions.Current, new Dictionary<string, double>()));
     }
 
-    private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, SaeDictionary sae, CancellationToken ct) =>
-        new(name, seed, neurons, SaeMetrics.EncodeSparse(sae, neurons, ct), SaeMetrics.EncodeSparse(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct));
+    private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, string activationsPath, string saePath, string option, CancellationToken ct)
+    {
+        var (latents, randomLatents, weights) = EncodeWith(name, neurons, activationsPath, saePath, option, ct);
+        // The weights (and their untrained copy) are garbage now; wide ones are gigabytes the GC would keep.
+        if (weights > WideWeights) ProcessMemory.Release();
+        return new ModelRepresentations(name, seed, neurons, latents, randomLatents);
+    }
+
+    private static (SparseCodes Latents, SparseCodes RandomLatents, long Weights) EncodeWith(
+        string name, ActivationSet neurons, string activationsPath, string saePath, string option, CancellationToken ct)
+    {
+        var sae = DictionaryFile.Read(saePath, option);
+        RequireWidth(saePath, sae, activationsPath, neurons);
+        return (SaeMetrics.EncodeSparse(sae, neurons, ct), SaeMetrics.EncodeSparse(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct),
+            (long)sae.DIn * sae.DSae);
+    }
+
+    private const long WideWeights = 16L << 20;
 
     private static void RequireWidth(string saePath, SaeDictionary sae, string activationsPath, ActivationSet activations) =>
         InvalidInputException.Require(sae.DIn == activations.Columns,

@@ -13,7 +13,11 @@ public static class DictionaryFile
             string dictionary = Path.Combine(path, SaeTrainingRun.DictionaryFile);
             return File.Exists(dictionary) ? DictionaryParquet.Read(dictionary) : SaeLensFolder.Read(path);
         }
-        InvalidInputException.Require(File.Exists(path), $"{option}: {path} does not exist.");
+        RequireExists(path, option);
         return DictionaryParquet.Read(path);
     }
+
+    /// <summary>The cheap check before a long run: the path names a file or a folder.</summary>
+    public static void RequireExists(string path, string option) =>
+        InvalidInputException.Require(File.Exists(path) || Directory.Exists(path), $"{option}: {path} does not exist.");
 }

@@ -40,7 +40,7 @@ public class CertifiedTransportTests
     }
 
     private static CorrelationRows Rows(Matrix m) =>
-        (first, sources, into) => m.Data.AsSpan(first * m.Columns, sources * m.Columns).CopyTo(into);
+        (first, sources, into) => m.Data.AsSpan(first * m.Columns, sources * m.Columns).CopyTo(into.Span);
 
     /// <summary>Σ c_ij · flow_ij with flow = P · a · b, the dense solver's integer objective.</summary>
     private static long SoftCost(IEnumerable<(int Source, int Target, double Mass)> plan, Matrix corr) =>

@@ -19,8 +19,10 @@ public class SaeCommandTests
         return path;
     }
 
-    private static string[] Train(string activations, string output, params string[] more) =>
-        ["sae", "train", "--activations", activations, "--arch", "topk", "--d-sae", "16", "--k", "3", "--batch", "128", "--epochs", "2",
+    private static string[] Train(string activations, string output, params string[] more) => TrainFor(2, activations, output, more);
+
+    private static string[] TrainFor(int epochs, string activations, string output, params string[] more) =>
+        ["sae", "train", "--activations", activations, "--arch", "topk", "--d-sae", "16", "--k", "3", "--batch", "128", "--epochs", $"{epochs}",
          "--threads", "1", "--quiet", "--out", output, .. more];
 
     /// <summary>A small SAE trained on <see cref="Activations"/>, for tests of what encoding does with it.</summary>
@@ -171,7 +173,10 @@ public class SaeCommandTests
         var folder = Cli.TempFolder();
         var acts = Activations(folder);
         var whole = Path.Combine(folder, "whole");
-        Assert.That((await Cli.Run(Train(acts, whole))).ExitCode, Is.Zero);
+        // 600 steps: the cancel below, sent when the first checkpoint appears, always lands mid-run (with 10 steps the
+        // run sometimes finished first).
+        const int epochs = 120;
+        Assert.That((await Cli.Run(TrainFor(epochs, acts, whole))).ExitCode, Is.Zero);
 
         // Cancel mid-run (the process being killed); the checkpoint written every 3 steps stays beside the output.
         var run = Path.Combine(folder, "run");
@@ -181,12 +186,12 @@ public class SaeCommandTests
             while (!File.Exists(run + ".checkpoint.safetensors")) await Task.Delay(5);
             cancel.Cancel();
         });
-        int code = await SaeAlignCli.RunAsync([.. Train(acts, run), "--checkpoint-every", "3"], new StringWriter(), new StringWriter(), cancel.Token);
+        int code = await SaeAlignCli.RunAsync([.. TrainFor(epochs, acts, run), "--checkpoint-every", "3"], new StringWriter(), new StringWriter(), cancel.Token);
         await watcher;
         Assert.That(code, Is.EqualTo(ExitCodes.Interrupted));
         Assert.That(Directory.Exists(run), Is.False);
 
-        var resumed = await Cli.Run([.. Train(acts, run), "--checkpoint-every", "3", "--resume", "--json"]);
+        var resumed = await Cli.Run([.. TrainFor(epochs, acts, run), "--checkpoint-every", "3", "--resume", "--json"]);
         Assert.That(resumed.ExitCode, Is.Zero, resumed.Error);
         Assert.That(JsonDocument.Parse(resumed.Out).RootElement.GetProperty("resumedFromStep").GetInt32(), Is.GreaterThan(0));
         Assert.That(File.ReadAllBytes(Path.Combine(run, "saelens", "sae_weights.safetensors")),
