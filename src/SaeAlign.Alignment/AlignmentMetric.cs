@@ -2,7 +2,7 @@ using SaeAlign.Core;
 
 namespace SaeAlign.Alignment;
 
-/// <summary>The metric names `--metrics` accepts, and which of them fit a mapping (and so follow --cv).</summary>
+/// <summary>The metric names `--metrics` accepts and the registry of their <see cref="IAlignmentMetric"/>s.</summary>
 public static class AlignmentMetric
 {
     public const string Semi = "semi";
@@ -18,17 +18,25 @@ public static class AlignmentMetric
     public const string Mknn = "mknn";
     public const string Triplet = "triplet";
 
-    public static readonly IReadOnlyList<string> All =
-        [Semi, Soft, OneToOne, Ridge, Cka, CkaDebiased, Rsa, RsaSpearman, Procrustes, ProcrustesAngle, Mknn, Triplet];
+    /// <summary>Every metric, in the order help texts list them.</summary>
+    public static readonly IReadOnlyList<IAlignmentMetric> Registered =
+    [
+        new SemiMatchingMetric(), new SoftMatchingMetric(), new OneToOneMatchingMetric(), new RidgeMetric(), new LinearCkaMetric(),
+        new DebiasedCkaMetric(), new RsaMetric(RdmComparison.Pearson), new RsaMetric(RdmComparison.Spearman), new ProcrustesMetric(angle: false),
+        new ProcrustesMetric(angle: true), new MutualKnnMetric(), new TripletMetric(),
+    ];
+
+    public static readonly IReadOnlyList<string> All = Registered.Select(m => m.Name).ToArray();
+
+    /// <summary>The metric called <paramref name="name"/> (one of <see cref="All"/>).</summary>
+    public static IAlignmentMetric Get(string name) =>
+        Registered.FirstOrDefault(m => m.Name == name) ?? throw new InvalidInputException($"unknown metric '{name}'. Use any of: {string.Join(", ", All)}.");
+
+    /// <summary>What the metrics named in <paramref name="names"/> need together.</summary>
+    public static MetricNeeds NeedsOf(IEnumerable<string> names) => names.Aggregate(MetricNeeds.None, (needs, name) => needs | Get(name).Needs);
 
     /// <summary>What `saealign align` computes without --metrics (triplet is added when a triplet file is given).</summary>
     public static readonly IReadOnlyList<string> Defaults = [Semi, Soft, OneToOne, Ridge, Cka, Rsa, Procrustes, Mknn];
-
-    /// <summary>Metrics that learn a mapping on fitting rows; the others have nothing to fit and use all (or sampled) rows.</summary>
-    public static bool IsFitted(string metric) => metric is Semi or Soft or OneToOne or Ridge or Procrustes or ProcrustesAngle;
-
-    /// <summary>Directional metrics map source -> target; the others are symmetric.</summary>
-    public static bool IsDirectional(string metric) => metric is Semi or Ridge;
 
     /// <summary>Parses a comma-separated list, keeping the given order and dropping repeats; errors name <paramref name="option"/>.</summary>
     public static IReadOnlyList<string> Parse(string text, string option = "--metrics")

@@ -12,7 +12,21 @@ public sealed record MetricResult(
     double Score,
     double? Sem,
     IReadOnlyList<double> FoldScores,
-    IReadOnlyDictionary<string, double> Details);
+    IReadOnlyDictionary<string, double> Details)
+{
+    /// <summary>A fitted metric's result: the mean of its fold scores, and their SEM when there are several folds.</summary>
+    public static MetricResult Fitted(IAlignmentMetric metric, string cv, double[] scores, IReadOnlyDictionary<string, double>? details = null)
+    {
+        var (mean, sem) = CrossValidation.Summarise(scores);
+        return new MetricResult(metric.Name, DirectionOf(metric), cv, mean, scores.Length > 1 ? sem : null, scores, details ?? new Dictionary<string, double>());
+    }
+
+    /// <summary>An unfitted metric's single score on <paramref name="protocol"/>'s rows.</summary>
+    public static MetricResult Unfitted(IAlignmentMetric metric, string protocol, double score, IReadOnlyDictionary<string, double>? details = null) =>
+        new(metric.Name, DirectionOf(metric), protocol, score, null, [score], details ?? new Dictionary<string, double>());
+
+    private static string DirectionOf(IAlignmentMetric metric) => metric.Directional ? "source->target" : "symmetric";
+}
 
 /// <summary>Everything `saealign align` reports: the inputs' shape, the dropped (constant) units, and each metric.</summary>
 public sealed record AlignmentReport(

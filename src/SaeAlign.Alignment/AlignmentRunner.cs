@@ -4,39 +4,38 @@ using SaeAlign.Core;
 namespace SaeAlign.Alignment;
 
 /// <summary>
-/// The alignment protocol (DESIGN.md, alignment metrics): one streaming pass collects per-fold second
-/// moments (and the stimulus sample for the row-wise metrics), constant units are dropped and reported,
-/// fitted metrics are fitted on the training folds and scored on the held-out fold (fold mean and SEM), and
-/// ridge reads the rows a second time for its leave-one-out alpha selection.
+/// The alignment protocol (DESIGN.md, alignment metrics): one streaming pass collects what the requested metrics
+/// need (<see cref="MetricNeeds"/>: per-fold second moments, the stimulus sample, the triplet rows), constant units
+/// are dropped and reported, and each metric scores itself from those inputs (<see cref="IAlignmentMetric"/>):
+/// fitted metrics fit on the training folds and score on the held-out fold (fold mean and SEM).
 /// </summary>
 public static class AlignmentRunner
 {
     public static AlignmentReport Run(IPairedRows rows, AlignmentOptions options, CancellationToken ct = default)
     {
-        var metrics = options.Metrics;
         Validate(options, rows.Rows);
         MemoryBudget.RequireDenseFits(rows.Rows, rows.SourceUnits, rows.TargetUnits, options, rowsInMemory: rows is not ParquetPairedRows);
-        bool sampled = metrics.Any(m => m is AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn);
+        var metrics = options.Metrics.Select(AlignmentMetric.Get).ToArray();
+        var needs = AlignmentMetric.NeedsOf(options.Metrics);
         int sampleSize = Math.Min(rows.Rows, options.Stimuli);
 
         var cv = options.Cv;
         var folds = cv.Assign(rows.Rows);
-        bool ridge = metrics.Contains(AlignmentMetric.Ridge);
-        bool cka = metrics.Contains(AlignmentMetric.Cka) || metrics.Contains(AlignmentMetric.CkaDebiased);
-        bool moments = metrics.Any(m => m is not (AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn or AlignmentMetric.Triplet));
-        var needs = moments ? new MomentNeeds(ridge || cka, cka, metrics.Contains(AlignmentMetric.CkaDebiased)) : MomentNeeds.UnitsOnly;
+        var momentNeeds = needs.HasFlag(MetricNeeds.CrossMoments)
+            ? new MomentNeeds(needs.HasFlag(MetricNeeds.SourceGram), needs.HasFlag(MetricNeeds.TargetGram), needs.HasFlag(MetricNeeds.RowNorms))
+            : MomentNeeds.UnitsOnly;
 
-        var sample = sampled ? Sample(rows.Rows, sampleSize, options.Seed) : [];
-        var tripletRows = options.Triplets is { } t && metrics.Contains(AlignmentMetric.Triplet)
+        var sample = needs.HasFlag(MetricNeeds.SampledRows) ? Sample(rows.Rows, sampleSize, options.Seed) : [];
+        var tripletRows = options.Triplets is { } t && needs.HasFlag(MetricNeeds.TripletRows)
             ? t.SelectMany(x => new[] { x.I, x.J, x.K }).Distinct().Order().ToArray()
             : [];
         var sampleRows = new RowCollector(sample, rows.SourceUnits, rows.TargetUnits);
         var tripletCollector = new RowCollector(tripletRows, rows.SourceUnits, rows.TargetUnits);
 
-        using var accumulator = new MomentAccumulator(rows.SourceUnits, rows.TargetUnits, cv.Folds, needs);
+        using var accumulator = new MomentAccumulator(rows.SourceUnits, rows.TargetUnits, cv.Folds, momentNeeds);
         foreach (var block in rows.Blocks(ct))
         {
-            accumulator.Add(block.Source, block.Target, block.Rows, FoldsOf(folds, block));
+            accumulator.Add(block.Source, block.Target, block.Rows, folds.Length == 0 ? [] : folds.AsSpan(block.FirstRow, block.Rows));
             sampleRows.Add(block);
             tripletCollector.Add(block);
         }
@@ -48,82 +47,25 @@ public static class AlignmentRunner
         var splits = cv.IsNone
             ? [(Train: total, Test: total)]
             : buckets.Select(test => (Train: total.Minus(test), Test: test)).ToArray();
-        string cvText = cv.ToString();
+        string sampleProtocol = sample.Length == rows.Rows
+            ? "all rows"
+            : string.Create(CultureInfo.InvariantCulture, $"{sample.Length} sampled stimuli (seed {options.Seed})");
+        var position = tripletRows.Select((row, k) => (row, k)).ToDictionary(p => p.row, p => p.k);
+        var localTriplets = tripletRows.Length == 0
+            ? []
+            : options.Triplets!.Select(x => new Triplet(position[x.I], position[x.J], position[x.K], position[x.Odd])).ToArray();
 
+        var inputs = new DenseInputs(options, splits, total, () => sampleRows.Matrices(liveX, liveY), sampleProtocol,
+            () => tripletCollector.Matrices(liveX, liveY), localTriplets,
+            new SecondPassRows(rows, folds, liveX, liveY, accumulator.ShiftX, accumulator.ShiftY));
         var results = new List<MetricResult>();
-        Matrix[]? fitCorrelations = null, testCorrelations = null;
-        ProcrustesFit[]? procrustes = null;
-        (double[] Scores, double[] Alphas)? ridgeResult = null;
         foreach (var metric in metrics)
         {
             ct.ThrowIfCancellationRequested();
-            if (metric is AlignmentMetric.Semi or AlignmentMetric.Soft or AlignmentMetric.OneToOne)
-            {
-                fitCorrelations ??= splits.Select(s => s.Train.Correlation()).ToArray();
-                testCorrelations ??= cv.IsNone ? fitCorrelations : splits.Select(s => s.Test.Correlation()).ToArray();
-                var scores = new double[splits.Length];
-                for (int f = 0; f < splits.Length; f++)
-                {
-                    scores[f] = metric switch
-                    {
-                        AlignmentMetric.Semi => SemiMatching.Fit(fitCorrelations[f]).Score(testCorrelations[f]),
-                        AlignmentMetric.Soft => SoftMatching.Fit(fitCorrelations[f], ct).Score(testCorrelations[f]),
-                        _ => OneToOneMatching.Fit(fitCorrelations[f]).Score(testCorrelations[f]),
-                    };
-                }
-                results.Add(Fitted(metric, cvText, scores));
-            }
-            else if (metric is AlignmentMetric.Procrustes or AlignmentMetric.ProcrustesAngle)
-            {
-                procrustes ??= splits.Select(s => Alignment.Procrustes.Fit(s.Train)).ToArray();
-                var scores = splits.Select((s, f) => metric == AlignmentMetric.Procrustes ? procrustes[f].Score(s.Test) : procrustes[f].Distance(s.Test)).ToArray();
-                results.Add(Fitted(metric, cvText, scores));
-            }
-            else if (metric == AlignmentMetric.Ridge)
-            {
-                ridgeResult ??= Ridge(rows, splits, folds, liveX, liveY, accumulator.ShiftX, accumulator.ShiftY, ct);
-                var details = new Dictionary<string, double>();
-                for (int f = 0; f < ridgeResult.Value.Alphas.Length; f++)
-                    details[cv.IsNone ? "alpha" : string.Create(CultureInfo.InvariantCulture, $"alpha.fold{f}")] = ridgeResult.Value.Alphas[f];
-                results.Add(Fitted(metric, cvText, ridgeResult.Value.Scores, details));
-            }
-            else if (metric is AlignmentMetric.Cka or AlignmentMetric.CkaDebiased)
-            {
-                InvalidInputException.Require(metric == AlignmentMetric.Cka || total.Count >= 4, "cka-debiased needs at least 4 stimuli.");
-                results.Add(Unfitted(metric, "all rows", LinearCka.Score(total, metric == AlignmentMetric.CkaDebiased)));
-            }
-            else if (metric is AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn)
-            {
-                var (x, y) = sampleRows.Matrices(liveX, liveY);
-                string protocol = sample.Length == rows.Rows
-                    ? "all rows"
-                    : string.Create(CultureInfo.InvariantCulture, $"{sample.Length} sampled stimuli (seed {options.Seed})");
-                if (metric == AlignmentMetric.Mknn)
-                {
-                    results.Add(Unfitted(metric, protocol, MutualKnn.Score(x, y, options.K, ct),
-                        new Dictionary<string, double> { ["k"] = options.K }));
-                    continue;
-                }
-                var rsa = Alignment.Rsa.Score(x, y, metric == AlignmentMetric.Rsa ? RdmComparison.Pearson : RdmComparison.Spearman, ct);
-                results.Add(Unfitted(metric, protocol, rsa.Score,
-                    new Dictionary<string, double> { ["stimuli"] = rsa.Stimuli, ["dropped_stimuli"] = rsa.DroppedStimuli }));
-            }
-            else
-            {
-                var (x, y) = tripletCollector.Matrices(liveX, liveY);
-                var position = tripletRows.Select((row, k) => (row, k)).ToDictionary(p => p.row, p => p.k);
-                var local = options.Triplets!.Select(t => new Triplet(position[t.I], position[t.J], position[t.K], position[t.Odd])).ToArray();
-                results.Add(Unfitted(metric, string.Create(CultureInfo.InvariantCulture, $"{local.Length} triplets"),
-                    TripletAgreement.Agreement(x, y, local),
-                    new Dictionary<string, double>
-                    {
-                        ["source_vs_judgements"] = TripletAgreement.Score(x, local),
-                        ["target_vs_judgements"] = TripletAgreement.Score(y, local),
-                    }));
-            }
+            results.Add(metric.Score(inputs, ct));
         }
         return new AlignmentReport(rows.Rows, rows.SourceUnits, rows.TargetUnits,
-            Dropped(liveX, rows.SourceUnitNames), Dropped(liveY, rows.TargetUnitNames), cvText, results);
+            Dropped(liveX, rows.SourceUnitNames), Dropped(liveY, rows.TargetUnitNames), cv.ToString(), results);
     }
 
     /// <summary>The checks every run makes before any work: options that cannot work with <paramref name="rows"/> stimuli.</summary>
@@ -139,33 +81,6 @@ public static class AlignmentRunner
         if (metrics.Contains(AlignmentMetric.Mknn))
             InvalidInputException.Require(options.K >= 1 && options.K < sampleSize, $"--k must be in 1..{sampleSize - 1} for {sampleSize} stimuli, got {options.K}.");
     }
-
-    private static (double[] Scores, double[] Alphas) Ridge(
-        IPairedRows rows, (PairMoments Train, PairMoments Test)[] splits, byte[] folds,
-        int[] liveX, int[] liveY, double[] shiftX, double[] shiftY, CancellationToken ct)
-    {
-        var problems = splits.Select(s => RidgeRegression.Prepare(s.Train)).ToArray();
-        using var loo = new RidgeLeaveOneOut(problems, shiftX, shiftY);
-        foreach (var block in rows.Blocks(ct))
-            loo.Add(block.Source, block.Target, block.Rows, rows.SourceUnits, rows.TargetUnits, liveX, liveY, FoldsOf(folds, block));
-        var alphas = loo.Errors.Select(RidgeRegression.BestAlpha).ToArray();
-        var scores = splits.Select((s, f) => problems[f].Solve(alphas[f]).Score(s.Test)).ToArray();
-        return (scores, alphas);
-    }
-
-    private static ReadOnlySpan<byte> FoldsOf(byte[] folds, RowBlock block) =>
-        folds.Length == 0 ? [] : folds.AsSpan(block.FirstRow, block.Rows);
-
-    internal static MetricResult Fitted(string metric, string cv, double[] scores, IReadOnlyDictionary<string, double>? details = null)
-    {
-        var (mean, sem) = CrossValidation.Summarise(scores);
-        return new MetricResult(metric, Direction(metric), cv, mean, scores.Length > 1 ? sem : null, scores, details ?? new Dictionary<string, double>());
-    }
-
-    internal static MetricResult Unfitted(string metric, string protocol, double score, IReadOnlyDictionary<string, double>? details = null) =>
-        new(metric, Direction(metric), protocol, score, null, [score], details ?? new Dictionary<string, double>());
-
-    private static string Direction(string metric) => AlignmentMetric.IsDirectional(metric) ? "source->target" : "symmetric";
 
     internal static int[] Live(bool[] varying, string side)
     {

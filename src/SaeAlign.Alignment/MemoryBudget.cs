@@ -19,17 +19,13 @@ public static class MemoryBudget
     /// </summary>
     public static long Dense(long heldRows, long sampledRows, long a, long b, int folds, IReadOnlyCollection<string> metrics)
     {
-        bool moments = metrics.Any(m => m is not (AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn or AlignmentMetric.Triplet));
-        bool sampled = metrics.Any(m => m is AlignmentMetric.Rsa or AlignmentMetric.RsaSpearman or AlignmentMetric.Mknn);
-        bool ridge = metrics.Contains(AlignmentMetric.Ridge);
-        bool cka = metrics.Contains(AlignmentMetric.Cka) || metrics.Contains(AlignmentMetric.CkaDebiased);
-        bool matching = metrics.Any(m => m is AlignmentMetric.Semi or AlignmentMetric.Soft or AlignmentMetric.OneToOne);
-        long rows = 4 * heldRows * (a + b) + (sampled ? 8 * sampledRows * (a + b) : 0);
-        if (!moments) return rows;
-        long perBucket = a * b + (ridge || cka ? a * a : 0) + (cka ? b * b : 0);
+        var needs = AlignmentMetric.NeedsOf(metrics);
+        long rows = 4 * heldRows * (a + b) + (needs.HasFlag(MetricNeeds.SampledRows) ? 8 * sampledRows * (a + b) : 0);
+        if (!needs.HasFlag(MetricNeeds.CrossMoments)) return rows;
+        long perBucket = a * b + (needs.HasFlag(MetricNeeds.SourceGram) ? a * a : 0) + (needs.HasFlag(MetricNeeds.TargetGram) ? b * b : 0);
         long bytes = rows + 8 * perBucket * (2L * folds + 2);
-        if (matching) bytes += 8 * a * b * 2L * folds;
-        if (ridge) bytes += 8 * a * a * 3L * folds;
+        if (needs.HasFlag(MetricNeeds.Correlations)) bytes += 8 * a * b * 2L * folds;
+        if (needs.HasFlag(MetricNeeds.SecondPass)) bytes += 8 * a * a * 3L * folds;
         return bytes;
     }
 

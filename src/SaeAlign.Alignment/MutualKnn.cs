@@ -53,3 +53,19 @@ public static class MutualKnn
         return key.topk(k, 1).indexes;
     }
 }
+
+/// <summary>The "mknn" metric on the sampled stimuli with <see cref="AlignmentOptions.K"/> neighbours: symmetric, unfitted.</summary>
+public sealed class MutualKnnMetric : IAlignmentMetric
+{
+    public string Name => AlignmentMetric.Mknn;
+    public bool Fitted => false;
+    public bool Directional => false;
+    public MetricNeeds Needs => MetricNeeds.SampledRows;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct)
+    {
+        var (x, y) = inputs.Sample;
+        return MetricResult.Unfitted(this, inputs.SampleProtocol, MutualKnn.Score(x, y, inputs.Options.K, ct),
+            new Dictionary<string, double> { ["k"] = inputs.Options.K });
+    }
+}

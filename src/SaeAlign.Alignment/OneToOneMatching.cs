@@ -50,3 +50,19 @@ internal static class IntegerCost
 
     public static long Of(double correlation) => (long)Math.Round((1 - correlation) * Scale);
 }
+
+/// <summary>The "one-to-one" metric: fitted and symmetric; exact on sparse codes through <see cref="CertifiedTransport"/>.</summary>
+public sealed class OneToOneMatchingMetric : ISparseAlignmentMetric
+{
+    public string Name => AlignmentMetric.OneToOne;
+    public bool Fitted => true;
+    public bool Directional => false;
+    public MetricNeeds Needs => MetricNeeds.CrossMoments | MetricNeeds.Correlations;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct) =>
+        inputs.PerFold(this, f => OneToOneMatching.Fit(inputs.FitCorrelation(f)).Score(inputs.TestCorrelation(f)));
+
+    public MetricResult Score(SparseInputs inputs, CancellationToken ct) =>
+        inputs.PerFold(this, f => CertifiedTransport.OneToOnePairs(inputs.LiveX.Length, inputs.LiveY.Length, inputs.FitRows(f, ct), ct: ct)
+            .Pairs.Average(p => inputs.TestCorrelation(f, p.Source, p.Target)));
+}

@@ -35,3 +35,22 @@ public sealed record ProcrustesFit(Matrix Rotation, double[] MeanX, double[] Mea
     /// <summary>The angular shape distance θ = arccos(cos θ), in radians.</summary>
     public double Distance(PairMoments test) => Math.Acos(Score(test));
 }
+
+/// <summary>
+/// The "procrustes" (similarity cos θ) and "procrustes-angle" (θ) metrics: fitted and symmetric; both read the same
+/// fit of each fold.
+/// </summary>
+public sealed class ProcrustesMetric(bool angle) : IAlignmentMetric
+{
+    public string Name => angle ? AlignmentMetric.ProcrustesAngle : AlignmentMetric.Procrustes;
+    public bool Fitted => true;
+    public bool Directional => false;
+    public MetricNeeds Needs => MetricNeeds.CrossMoments;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct) => inputs.PerFold(this, f =>
+    {
+        var fit = inputs.Shared($"procrustes.{f}", () => Procrustes.Fit(inputs.Splits[f].Train));
+        var test = inputs.Splits[f].Test;
+        return angle ? fit.Distance(test) : fit.Score(test);
+    });
+}

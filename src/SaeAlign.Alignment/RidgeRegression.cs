@@ -173,3 +173,32 @@ public sealed class RidgeLeaveOneOut : IDisposable
         foreach (var t in meanX.Concat(meanY).Concat(vectors).Concat(predictors).Concat(inverses)) t.Dispose();
     }
 }
+
+/// <summary>
+/// The "ridge" metric: fitted and directional. Its alphas need the fitting rows a second time (exact leave-one-out),
+/// so it reads the rows again; the chosen alpha of each fold is in the details.
+/// </summary>
+public sealed class RidgeMetric : IAlignmentMetric
+{
+    public string Name => AlignmentMetric.Ridge;
+    public bool Fitted => true;
+    public bool Directional => true;
+    public MetricNeeds Needs => MetricNeeds.CrossMoments | MetricNeeds.SourceGram | MetricNeeds.SecondPass;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct)
+    {
+        var splits = inputs.Splits;
+        var problems = splits.Select(s => RidgeRegression.Prepare(s.Train)).ToArray();
+        var pass = inputs.Rows;
+        using (var loo = new RidgeLeaveOneOut(problems, pass.ShiftX, pass.ShiftY))
+        {
+            foreach (var block in pass.Rows.Blocks(ct))
+                loo.Add(block.Source, block.Target, block.Rows, pass.Rows.SourceUnits, pass.Rows.TargetUnits, pass.LiveX, pass.LiveY, pass.FoldsOf(block));
+            var alphas = loo.Errors.Select(RidgeRegression.BestAlpha).ToArray();
+            var details = new Dictionary<string, double>();
+            for (int f = 0; f < alphas.Length; f++)
+                details[inputs.Options.Cv.IsNone ? "alpha" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"alpha.fold{f}")] = alphas[f];
+            return inputs.PerFold(this, f => problems[f].Solve(alphas[f]).Score(splits[f].Test), details);
+        }
+    }
+}

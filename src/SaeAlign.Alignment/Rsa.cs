@@ -108,3 +108,20 @@ public static class Rsa
         }
     }
 }
+
+/// <summary>The "rsa" (Pearson) and "rsa-spearman" metrics on the sampled stimuli: symmetric, unfitted.</summary>
+public sealed class RsaMetric(RdmComparison comparison) : IAlignmentMetric
+{
+    public string Name => comparison == RdmComparison.Pearson ? AlignmentMetric.Rsa : AlignmentMetric.RsaSpearman;
+    public bool Fitted => false;
+    public bool Directional => false;
+    public MetricNeeds Needs => MetricNeeds.SampledRows;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct)
+    {
+        var (x, y) = inputs.Sample;
+        var rsa = Rsa.Score(x, y, comparison, ct);
+        return MetricResult.Unfitted(this, inputs.SampleProtocol, rsa.Score,
+            new Dictionary<string, double> { ["stimuli"] = rsa.Stimuli, ["dropped_stimuli"] = rsa.DroppedStimuli });
+    }
+}

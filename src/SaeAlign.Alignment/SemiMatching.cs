@@ -130,3 +130,18 @@ public sealed record SemiMatchingFit(int[] SourceOfTarget) : IFittedMapping
         return sum / SourceOfTarget.Length;
     }
 }
+
+/// <summary>The "semi" metric: fitted and directional; exact on sparse codes at any width.</summary>
+public sealed class SemiMatchingMetric : ISparseAlignmentMetric
+{
+    public string Name => AlignmentMetric.Semi;
+    public bool Fitted => true;
+    public bool Directional => true;
+    public MetricNeeds Needs => MetricNeeds.CrossMoments | MetricNeeds.Correlations;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct) =>
+        inputs.PerFold(this, f => SemiMatching.Fit(inputs.FitCorrelation(f)).Score(inputs.TestCorrelation(f)));
+
+    public MetricResult Score(SparseInputs inputs, CancellationToken ct) =>
+        inputs.PerFold(this, f => SemiMatching.Fit(inputs.Moments, inputs.Fit(f), inputs.LiveX, inputs.LiveY, ct).Score(inputs.Test(f), inputs.LiveX, inputs.LiveY));
+}

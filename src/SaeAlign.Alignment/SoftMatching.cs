@@ -51,3 +51,19 @@ public sealed record SoftMatchingFit(Matrix Plan) : IFittedMapping
         return sum;
     }
 }
+
+/// <summary>The "soft" metric: fitted and symmetric; exact on sparse codes through <see cref="CertifiedTransport"/>.</summary>
+public sealed class SoftMatchingMetric : ISparseAlignmentMetric
+{
+    public string Name => AlignmentMetric.Soft;
+    public bool Fitted => true;
+    public bool Directional => false;
+    public MetricNeeds Needs => MetricNeeds.CrossMoments | MetricNeeds.Correlations;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct) =>
+        inputs.PerFold(this, f => SoftMatching.Fit(inputs.FitCorrelation(f), ct).Score(inputs.TestCorrelation(f)));
+
+    public MetricResult Score(SparseInputs inputs, CancellationToken ct) =>
+        inputs.PerFold(this, f => CertifiedTransport.SoftPlan(inputs.LiveX.Length, inputs.LiveY.Length, inputs.FitRows(f, ct), ct: ct)
+            .Score((s, t) => inputs.TestCorrelation(f, s, t)));
+}

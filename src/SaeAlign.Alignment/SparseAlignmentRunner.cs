@@ -4,15 +4,15 @@ namespace SaeAlign.Alignment;
 
 /// <summary>
 /// The alignment protocol on sparse codes (SAE latents of any width): the same folds, dropped units and scores as
-/// <see cref="AlignmentRunner"/>, without N x d_sae arrays or a x b matrices. Semi-matching, soft matching and
-/// one-to-one matching are exact from <see cref="SparseMoments"/> (the argmax and the transport plans are certified
-/// against every pair). Other metrics take the dense route on the densified rows when it fits the memory limit; when
-/// it does not, the run exits 2 before any work, naming the metric.
+/// <see cref="AlignmentRunner"/>, without N x d_sae arrays or a x b matrices. The metrics with a sparse route
+/// (<see cref="ISparseAlignmentMetric"/>: semi, soft, one-to-one, cka) are exact from <see cref="SparseMoments"/> (the
+/// argmax and the transport plans are certified against every pair). Other metrics take the dense route on the
+/// densified rows when it fits the memory limit; when it does not, the run exits 2 before any work, naming the metric.
 /// </summary>
 public static class SparseAlignmentRunner
 {
     /// <summary>The metrics computed from sparse moments at any width.</summary>
-    public static readonly IReadOnlyList<string> SparseMetrics = [AlignmentMetric.Semi, AlignmentMetric.Soft, AlignmentMetric.OneToOne, AlignmentMetric.Cka];
+    public static readonly IReadOnlyList<string> SparseMetrics = AlignmentMetric.Registered.OfType<ISparseAlignmentMetric>().Select(m => m.Name).ToArray();
 
     /// <summary>Throws <see cref="InvalidInputException"/> before any work when the metrics that need the dense route would not fit.</summary>
     public static void RequireFits(int rows, int sourceUnits, int targetUnits, AlignmentOptions options, string? comparison = null)
@@ -33,50 +33,20 @@ public static class SparseAlignmentRunner
         var moments = SparseMoments.Collect(source, target, folds, cv.Folds, ct);
         var liveX = AlignmentRunner.Live(moments.VaryingSource, "source");
         var liveY = AlignmentRunner.Live(moments.VaryingTarget, "target");
-        var targetPosition = SemiMatching.Positions(liveY, target.Columns);
 
         var dense = options.Metrics.Except(SparseMetrics).ToArray();
         var denseResults = dense.Length == 0
             ? []
             : AlignmentRunner.Run(denseRows(), options with { Metrics = dense }, ct).Metrics.ToDictionary(m => m.Metric);
 
-        string cvText = cv.ToString();
-        var sparse = options.Metrics.Where(m => !denseResults.ContainsKey(m) && m != AlignmentMetric.Cka).ToArray();
-        var foldScores = sparse.ToDictionary(m => m, _ => new double[cv.Folds]);
-        for (int f = 0; f < cv.Folds; f++)
-        {
-            var fit = moments.Fit(f);
-            var test = moments.Test(f);
-            // Soft and one-to-one price the same fit rows round after round: a quarter of the memory limit keeps them.
-            var cache = new CoActiveCache(options.ResolvedMemoryLimit / 4);
-            double TestCorrelation(int s, int t) => test.Correlation(liveX[s], liveY[t]);
-            void FitRows(int first, int count, Memory<double> into) => fit.CorrelationRows(liveX, first, count, liveY, targetPosition, into, cache, ct);
-            foreach (var metric in sparse)
-            {
-                ct.ThrowIfCancellationRequested();
-                foldScores[metric][f] = metric switch
-                {
-                    AlignmentMetric.Semi => SemiMatching.Fit(moments, fit, liveX, liveY, ct).Score(test, liveX, liveY),
-                    AlignmentMetric.Soft => CertifiedTransport.SoftPlan(liveX.Length, liveY.Length, FitRows, ct: ct).Score(TestCorrelation),
-                    _ => CertifiedTransport.OneToOnePairs(liveX.Length, liveY.Length, FitRows, ct: ct).Pairs.Average(p => TestCorrelation(p.Source, p.Target)),
-                };
-            }
-        }
-
+        var inputs = new SparseInputs(options, source, target, moments, liveX, liveY);
         var results = new List<MetricResult>();
         foreach (var metric in options.Metrics)
         {
             ct.ThrowIfCancellationRequested();
-            if (denseResults.TryGetValue(metric, out var computed)) results.Add(computed);
-            else if (foldScores.TryGetValue(metric, out var scores)) results.Add(AlignmentRunner.Fitted(metric, cvText, scores));
-            else
-            {
-                // CKA, over all rows as on the dense route; the self co-activations are one bucket each.
-                double cka = LinearCka.Score(moments, SparseMoments.Collect(source, source, [], 1, ct), SparseMoments.Collect(target, target, [], 1, ct), liveX, liveY, ct);
-                results.Add(AlignmentRunner.Unfitted(metric, "all rows", cka));
-            }
+            results.Add(denseResults.TryGetValue(metric, out var computed) ? computed : ((ISparseAlignmentMetric)AlignmentMetric.Get(metric)).Score(inputs, ct));
         }
         return new AlignmentReport(source.Rows, source.Columns, target.Columns,
-            AlignmentRunner.Dropped(liveX, source.UnitNames), AlignmentRunner.Dropped(liveY, target.UnitNames), cvText, results);
+            AlignmentRunner.Dropped(liveX, source.UnitNames), AlignmentRunner.Dropped(liveY, target.UnitNames), cv.ToString(), results);
     }
 }

@@ -246,17 +246,18 @@ public sealed class SparseMoments
         /// <summary>
         /// Fills <paramref name="into"/> (rows x <paramref name="targets"/>.Length, row-major) with the correlations of
         /// <paramref name="sources"/>[first..first + rows) against <paramref name="targets"/>: the closed form everywhere,
-        /// then the co-active pairs, from <paramref name="cache"/> when it holds the row.
+        /// then the co-active pairs, from <paramref name="cache"/> when it holds the row (keyed by the source's position
+        /// plus <paramref name="cacheOffset"/>, so one cache can serve several row sets).
         /// </summary>
         public void CorrelationRows(int[] sources, int first, int rows, int[] targets, int[] positionOfTarget, Memory<double> into,
-            CoActiveCache? cache, CancellationToken ct)
+            CoActiveCache? cache, int cacheOffset, CancellationToken ct)
         {
             Parallel.For(0, rows, new ParallelOptions { CancellationToken = ct }, m.ForSource, (r, _, cross) =>
             {
                 int s = first + r, i = sources[s];
                 var row = into.Span.Slice(r * targets.Length, targets.Length);
                 for (int t = 0; t < targets.Length; t++) row[t] = Correlation(i, targets[t], 0);
-                if (cache is not null && cache.TryGet(s, out var cachedTargets, out var cachedValues))
+                if (cache is not null && cache.TryGet(cacheOffset + s, out var cachedTargets, out var cachedValues))
                 {
                     for (int p = 0; p < cachedTargets.Length; p++) row[cachedTargets[p]] = cachedValues[p];
                     return cross;
@@ -271,7 +272,7 @@ public sealed class SparseMoments
                     pairs?.Add((t, row[t]));
                 }
                 if (pairs is not null && cache!.HasRoom(pairs.Count))
-                    cache.Offer(s, pairs.Select(p => p.Target).ToArray(), pairs.Select(p => p.Correlation).ToArray());
+                    cache.Offer(cacheOffset + s, pairs.Select(p => p.Target).ToArray(), pairs.Select(p => p.Correlation).ToArray());
                 return cross;
             }, _ => { });
         }

@@ -111,3 +111,25 @@ public static class TripletAgreement
         return sorted[low] + (position - low) * (sorted[high] - sorted[low]);
     }
 }
+
+/// <summary>The "triplet" metric: agreement of the two sets' odd-one-out choices on the judged triplets, with each set's agreement with the judgements.</summary>
+public sealed class TripletMetric : IAlignmentMetric
+{
+    public string Name => AlignmentMetric.Triplet;
+    public bool Fitted => false;
+    public bool Directional => false;
+    public MetricNeeds Needs => MetricNeeds.TripletRows;
+
+    public MetricResult Score(DenseInputs inputs, CancellationToken ct)
+    {
+        var (x, y) = inputs.TripletRows;
+        var triplets = inputs.Triplets;
+        return MetricResult.Unfitted(this, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{triplets.Count} triplets"),
+            TripletAgreement.Agreement(x, y, triplets),
+            new Dictionary<string, double>
+            {
+                ["source_vs_judgements"] = TripletAgreement.Score(x, triplets),
+                ["target_vs_judgements"] = TripletAgreement.Score(y, triplets),
+            });
+    }
+}

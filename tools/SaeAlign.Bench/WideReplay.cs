@@ -14,24 +14,27 @@ namespace SaeAlign.Bench;
 /// different superpositions (random unit directions in d dimensions), and for each model a TopK SAE whose dictionary is
 /// its model's feature directions. Writes the activations (.npy) and the SAEs (dictionary Parquet), then times in fresh
 /// child processes (peak resident memory from VmHWM): the whole replay (five comparisons, the untrained control
-/// included) and, with --gemm, one dense float64 GEMM of the two code matrices, the cost the dense route starts with.
-/// The files stay in --dir for the numpy peer (python/wide_semi_peer.py).
+/// included); with --gemm, one dense float64 GEMM of the two code matrices, the cost the dense route starts with; with
+/// --sae-to-sae, each metric of the sae->sae comparison alone on the encoded codes (encoding excluded, as the numpy
+/// peer reports it). The files stay in --dir for the numpy peer (python/wide_semi_peer.py).
 /// Usage: wide-replay [--rows 20000] [--units 512] [--latents 8192] [--k 32] [--metrics semi,soft,one-to-one]
-///        [--cv kfold:5:42] [--gemm] [--dir DIR]
+///        [--cv kfold:5:42] [--gemm] [--sae-to-sae] [--dir DIR]
 /// </summary>
 public static class WideReplay
 {
     public const string Command = "wide-replay";
     private const string ReplayChild = "wide-replay-child";
     private const string GemmChild = "wide-gemm-child";
+    private const string SaeChild = "wide-sae-child";
 
     public static int Run(string[] args)
     {
         if (args.Length > 0 && args[0] == ReplayChild) return Replay(args[1], args[2], args[3]);
         if (args.Length > 0 && args[0] == GemmChild) return Gemm(args[1]);
+        if (args.Length > 0 && args[0] == SaeChild) return SaeToSae(args[1], args[2], args[3]);
         int rows = 20_000, units = 512, latents = 8192, k = 32;
         string metrics = "semi,soft,one-to-one", cv = "kfold:5:42", dir = Path.Combine(Path.GetTempPath(), "saealign-wide-replay");
-        bool gemm = false;
+        bool gemm = false, saeToSae = false;
         for (int i = 0; i < args.Length; i++)
         {
             string value() => args[++i];
@@ -45,6 +48,7 @@ public static class WideReplay
                 case "--cv": cv = value(); break;
                 case "--dir": dir = value(); break;
                 case "--gemm": gemm = true; break;
+                case "--sae-to-sae": saeToSae = true; break;
                 default: throw new InvalidInputException($"unknown option {args[i]}; see the harness's summary for usage.");
             }
         }
@@ -55,6 +59,7 @@ public static class WideReplay
             $"wide replay: N = {rows:N0}, d = {units}, {latents:N0} latents, k = {k}; data made in {clock.Elapsed.TotalSeconds:F1} s in {dir}"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay ({metrics}; {cv}, five comparisons): {Child(ReplayChild, dir, metrics, cv)}"));
         if (gemm) Console.WriteLine($"one dense float64 GEMM of the two code matrices (N x L each): {Child(GemmChild, dir)}");
+        if (saeToSae) Console.WriteLine($"sae->sae alone, encoding excluded ({cv}): {Child(SaeChild, dir, metrics, cv)}");
         return 0;
     }
 
@@ -123,13 +128,32 @@ public static class WideReplay
         return 0;
     }
 
+    private static int SaeToSae(string dir, string metrics, string cv)
+    {
+        TorchRuntime.Configure();
+        var (x, y) = Codes(dir);
+        var times = new List<string>();
+        foreach (var metric in AlignmentMetric.Parse(metrics))
+        {
+            var clock = Stopwatch.StartNew();
+            var options = new AlignmentOptions { Metrics = [metric], Cv = CrossValidation.Parse(cv) };
+            double score = SparseAlignmentRunner.Run(x, y, options, () => throw new InvalidInputException($"{metric} has no sparse route")).Metrics[0].Score;
+            times.Add(string.Create(CultureInfo.InvariantCulture, $"{metric} {clock.Elapsed.TotalSeconds:F1} s (score {score:F4})"));
+        }
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{string.Join(", ", times)}; peak RSS {PeakMemory.Megabytes():F0} MB"));
+        return 0;
+    }
+
+    private static (SparseCodes X, SparseCodes Y) Codes(string dir) =>
+        (SaeMetrics.EncodeSparse(DictionaryParquet.Read(Path.Combine(dir, "sae0.parquet")), Npy.Read(Path.Combine(dir, "acts0.npy"))),
+         SaeMetrics.EncodeSparse(DictionaryParquet.Read(Path.Combine(dir, "sae1.parquet")), Npy.Read(Path.Combine(dir, "acts1.npy"))));
+
     private static int Gemm(string dir)
     {
         TorchRuntime.Configure();
-        var sae0 = DictionaryParquet.Read(Path.Combine(dir, "sae0.parquet"));
-        var sae1 = DictionaryParquet.Read(Path.Combine(dir, "sae1.parquet"));
-        var x = SaeMetrics.EncodeSparse(sae0, Npy.Read(Path.Combine(dir, "acts0.npy"))).ToDense();
-        var y = SaeMetrics.EncodeSparse(sae1, Npy.Read(Path.Combine(dir, "acts1.npy"))).ToDense();
+        var (codesX, codesY) = Codes(dir);
+        var x = codesX.ToDense();
+        var y = codesY.ToDense();
         using var tx = tensor(x.Values, [x.Rows, x.Columns]).to(ScalarType.Float64);
         using var ty = tensor(y.Values, [y.Rows, y.Columns]).to(ScalarType.Float64);
         var clock = Stopwatch.StartNew();

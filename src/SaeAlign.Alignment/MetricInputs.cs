@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using SaeAlign.Core;
+
+namespace SaeAlign.Alignment;
+
+/// <summary>
+/// What <see cref="AlignmentRunner"/> hands each metric: the per-fold train/test moments of the live units, the
+/// sampled and triplet rows, and the rows themselves for a second pass. Metrics that share a computation (the
+/// matchings their correlation matrices, procrustes and its angle their fits) share it through <see cref="Shared{T}"/>.
+/// </summary>
+public sealed class DenseInputs
+{
+    private readonly ConcurrentDictionary<string, Lazy<object>> shared = new();
+    private readonly Func<(Matrix Source, Matrix Target)> sample, tripletRows;
+
+    internal DenseInputs(AlignmentOptions options, IReadOnlyList<(PairMoments Train, PairMoments Test)> splits, PairMoments total,
+        Func<(Matrix, Matrix)> sample, string sampleProtocol, Func<(Matrix, Matrix)> tripletRows, IReadOnlyList<Triplet> triplets, SecondPassRows rows)
+    {
+        Options = options;
+        Splits = splits;
+        Total = total;
+        this.sample = sample;
+        SampleProtocol = sampleProtocol;
+        this.tripletRows = tripletRows;
+        Triplets = triplets;
+        Rows = rows;
+    }
+
+    public AlignmentOptions Options { get; }
+    public string Cv => Options.Cv.ToString();
+
+    /// <summary>One (train, test) pair per fold; without CV one pair of all rows twice.</summary>
+    public IReadOnlyList<(PairMoments Train, PairMoments Test)> Splits { get; }
+
+    /// <summary>All rows' moments.</summary>
+    public PairMoments Total { get; }
+
+    /// <summary>The sampled rows of the live units, and how the report names the sample.</summary>
+    public (Matrix Source, Matrix Target) Sample => Shared("sample", sample);
+    public string SampleProtocol { get; }
+
+    /// <summary>The rows the triplets name (live units), and the triplets re-indexed into them.</summary>
+    public (Matrix Source, Matrix Target) TripletRows => Shared("triplet-rows", tripletRows);
+    public IReadOnlyList<Triplet> Triplets { get; }
+
+    /// <summary>The rows again, for metrics that need a second pass.</summary>
+    public SecondPassRows Rows { get; }
+
+    /// <summary>The fit-rows correlation matrix of fold <paramref name="fold"/>, computed once for every metric that asks.</summary>
+    public Matrix FitCorrelation(int fold) => Shared($"fit-correlation.{fold}", () => Splits[fold].Train.Correlation());
+
+    /// <summary>The test-rows correlation matrix of fold <paramref name="fold"/> (the fit one without CV).</summary>
+    public Matrix TestCorrelation(int fold) =>
+        Options.Cv.IsNone ? FitCorrelation(fold) : Shared($"test-correlation.{fold}", () => Splits[fold].Test.Correlation());
+
+    /// <summary>A value computed once per run under <paramref name="key"/>.</summary>
+    public T Shared<T>(string key, Func<T> make) where T : notnull => (T)shared.GetOrAdd(key, _ => new Lazy<object>(() => make())).Value;
+
+    /// <summary>The fitted metric's result from a score per fold.</summary>
+    public MetricResult PerFold(IAlignmentMetric metric, Func<int, double> score, IReadOnlyDictionary<string, double>? details = null) =>
+        MetricResult.Fitted(metric, Cv, Enumerable.Range(0, Splits.Count).Select(score).ToArray(), details);
+}
+
+/// <summary>The rows of a run for a second pass, with what the first pass found: the live units, the folds and the moments' shift.</summary>
+public sealed record SecondPassRows(IPairedRows Rows, byte[] Folds, int[] LiveX, int[] LiveY, double[] ShiftX, double[] ShiftY)
+{
+    public ReadOnlySpan<byte> FoldsOf(RowBlock block) => Folds.Length == 0 ? [] : Folds.AsSpan(block.FirstRow, block.Rows);
+}
+
+/// <summary>What <see cref="SparseAlignmentRunner"/> hands each sparse-capable metric.</summary>
+public sealed class SparseInputs
+{
+    internal SparseInputs(AlignmentOptions options, SparseCodes source, SparseCodes target, SparseMoments moments, int[] liveX, int[] liveY)
+    {
+        Options = options;
+        Source = source;
+        Target = target;
+        Moments = moments;
+        LiveX = liveX;
+        LiveY = liveY;
+        TargetPosition = SemiMatching.Positions(liveY, target.Columns);
+        // Soft and one-to-one price the same fit rows round after round: a quarter of the memory limit keeps them.
+        Cache = new CoActiveCache(options.ResolvedMemoryLimit / 4);
+        fits = Enumerable.Range(0, moments.Folds).Select(f => new Lazy<SparseMoments.RowSet>(() => moments.Fit(f))).ToArray();
+        tests = Enumerable.Range(0, moments.Folds).Select(f => new Lazy<SparseMoments.RowSet>(() => moments.Test(f))).ToArray();
+    }
+
+    private readonly Lazy<SparseMoments.RowSet>[] fits, tests;
+
+    /// <summary>The fit and test rows of fold <paramref name="fold"/> (each made once: making one reads every unit's sums).</summary>
+    public SparseMoments.RowSet Fit(int fold) => fits[fold].Value;
+
+    public SparseMoments.RowSet Test(int fold) => tests[fold].Value;
+
+    public AlignmentOptions Options { get; }
+    public string Cv => Options.Cv.ToString();
+    public SparseCodes Source { get; }
+    public SparseCodes Target { get; }
+    public SparseMoments Moments { get; }
+    public int[] LiveX { get; }
+    public int[] LiveY { get; }
+
+    /// <summary>Position of each target unit among <see cref="LiveY"/>, −1 for dropped ones.</summary>
+    public int[] TargetPosition { get; }
+
+    /// <summary>Fit-row correlations of co-active pairs, keyed by fold and source position.</summary>
+    public CoActiveCache Cache { get; }
+
+    /// <summary>The fit correlations of live sources [first, first + count) against every live target, for the certified solvers.</summary>
+    public CorrelationRows FitRows(int fold, CancellationToken ct)
+    {
+        var fit = Fit(fold);
+        int offset = fold * LiveX.Length;
+        return (first, count, into) => fit.CorrelationRows(LiveX, first, count, LiveY, TargetPosition, into, Cache, offset, ct);
+    }
+
+    /// <summary>The test correlation of live source position <paramref name="s"/> and live target position <paramref name="t"/>.</summary>
+    public double TestCorrelation(int fold, int s, int t) => Test(fold).Correlation(LiveX[s], LiveY[t]);
+
+    public MetricResult PerFold(IAlignmentMetric metric, Func<int, double> score) =>
+        MetricResult.Fitted(metric, Cv, Enumerable.Range(0, Moments.Folds).Select(score).ToArray());
+}
