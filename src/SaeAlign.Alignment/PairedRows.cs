@@ -30,6 +30,14 @@ public sealed class InMemoryPairedRows : IPairedRows
     /// <param name="compareStimuli">Whether the sets' stimulus ids must agree row by row (false when one side has none, e.g. .npy).</param>
     public InMemoryPairedRows(ActivationSet source, ActivationSet target, string sourceName = "source", string targetName = "target", bool compareStimuli = true)
     {
+        RequirePaired(source, target, sourceName, targetName, compareStimuli);
+        this.source = source;
+        this.target = target;
+    }
+
+    /// <summary>Throws <see cref="InvalidInputException"/> unless the two sets are finite and their rows the same stimuli.</summary>
+    public static void RequirePaired(ActivationSet source, ActivationSet target, string sourceName, string targetName, bool compareStimuli)
+    {
         if (source.Rows != target.Rows)
             throw new InvalidInputException($"{sourceName} has {source.Rows} rows but {targetName} has {target.Rows}; rows must be the same stimuli.");
         for (int r = 0; compareStimuli && r < source.Rows; r++)
@@ -38,8 +46,6 @@ public sealed class InMemoryPairedRows : IPairedRows
                     $"row {r}: {sourceName} has stimulus {source.Stimuli[r]} but {targetName} has {target.Stimuli[r]}; rows must be the same stimuli in the same order.");
         source.EnsureFinite(sourceName);
         target.EnsureFinite(targetName);
-        this.source = source;
-        this.target = target;
     }
 
     public int Rows => source.Rows;

@@ -30,7 +30,7 @@ public static class AlignmentReplay
         var source = ActivationFile.Read(inputs.SourceActivations, cancellationToken);
         var target = ActivationFile.Read(inputs.TargetActivations, cancellationToken);
         bool bothParquet = IsParquet(inputs.SourceActivations) && IsParquet(inputs.TargetActivations);
-        _ = new InMemoryPairedRows(source, target, inputs.SourceActivations, inputs.TargetActivations, compareStimuli: bothParquet);
+        InMemoryPairedRows.RequirePaired(source, target, inputs.SourceActivations, inputs.TargetActivations, compareStimuli: bothParquet);
         DictionaryFile.RequireExists(inputs.SourceSae, "--source-sae");
         DictionaryFile.RequireExists(inputs.TargetSae, "--target-sae");
         var sourceCodes = Represent("source", 0, source, inputs.SourceActivations, inputs.SourceSae, "--source-sae", cancellationToken);
