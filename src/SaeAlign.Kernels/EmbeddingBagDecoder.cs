@@ -33,5 +33,6 @@ public sealed class EmbeddingBagDecoder : IDisposable
         return bag.call(indices, null, values);
     }
 
+    /// <summary>Frees the module and with it the shared decoder (a TorchSharp module disposes its parameters): dispose it with the model.</summary>
     public void Dispose() => bag.Dispose();
 }

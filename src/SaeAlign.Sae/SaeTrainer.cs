@@ -36,7 +36,9 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
         var x = scale == 1.0 ? raw : raw * scale;
 
         using var model = SaeModels.Create(config, dIn, DecoderBiasInit(x));
-        if (model is TopKSae topK && options.SparseDecoder is { } sparse) topK.SparseDecoder = sparse(topK.WDec);
+        // Disposed on return, not after the loop: an embedding bag shares W_dec and frees it, and FromModel still reads it.
+        using var sparse = model is TopKSae topK && options.SparseDecoder is { } build ? build(topK.WDec) : null;
+        if (sparse is not null) ((TopKSae)model).SparseDecoder = sparse.Decode;
         using var optimizer = new AdamW(model.Parameters, config.WeightDecay);
         var sinceFired = zeros(dSae, dtype: ScalarType.Int64).DetachFromDisposeScope();
         var curve = new List<SaeMetricsPoint>();

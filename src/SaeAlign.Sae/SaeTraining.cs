@@ -9,8 +9,17 @@ public sealed record SaeTrainingOptions
     public int CheckpointEvery { get; init; }
     /// <summary>Continue from <see cref="CheckpointPath"/>; its config and data must be this run's.</summary>
     public bool Resume { get; init; }
-    /// <summary>topk only: builds, for the model's W_dec, a decoder of the k active latents that replaces the dense product.</summary>
-    public Func<TorchSharp.Modules.Parameter, SparseDecoder>? SparseDecoder { get; init; }
+    /// <summary>topk only: builds, for the model's W_dec, a decoder of the k active latents that replaces the dense product; the trainer disposes it.</summary>
+    public Func<TorchSharp.Modules.Parameter, OwnedSparseDecoder>? SparseDecoder { get; init; }
+}
+
+/// <summary>A <see cref="Sae.SparseDecoder"/> with the object behind it (e.g. Kernels' embedding bag), which its owner disposes.</summary>
+public sealed record OwnedSparseDecoder(SparseDecoder Decode, IDisposable Owner) : IDisposable
+{
+    /// <summary>The decoder of <paramref name="owner"/>, e.g. <c>Of(new EmbeddingBagDecoder(w), bag => bag.Decode)</c>.</summary>
+    public static OwnedSparseDecoder Of<T>(T owner, Func<T, SparseDecoder> decode) where T : IDisposable => new(decode(owner), owner);
+
+    public void Dispose() => Owner.Dispose();
 }
 
 /// <summary>Training metrics at one step, on that step's batch, in the units of the activations on disk.</summary>

@@ -77,7 +77,7 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
         return new SaeRunResult(run.FinalPath, config, training, recovery, files);
     }
 
-    /// <summary>Ten log10 bins of latent density from 1e-6 to 1, plus the never-firing latents (SAELens' density histogram).</summary>
+    /// <summary>Eight bins of latent density (SAELens' density histogram): never firing, six log10 decades from 1e-6 to 1 (the lowest also takes densities under 1e-6), and firing on every row.</summary>
     public static IReadOnlyList<(string Bin, int Latents)> DensityHistogram(float[] density)
     {
         var bins = new List<(string, int)> { ("dead", density.Count(d => d == 0)) };

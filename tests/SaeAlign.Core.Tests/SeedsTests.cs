@@ -15,9 +15,21 @@ public class SeedsTests
     }
 
     [Test]
-    public void DerivedSeedsAreNonNegative()
+    public void EverySeedAndPurposeGetsItsOwnStreamOnEveryCall()
     {
-        for (long seed = 0; seed < 1000; seed++)
-            Assert.That(Seeds.Derive(seed, "folds"), Is.GreaterThanOrEqualTo(0));
+        // Purposes as the code names them, per-epoch ones differing in one character; a derivation that ignored
+        // the seed or the purpose, or hashed them into few values, would give two of these the same stream.
+        string[] purposes = ["stimuli", "folds", "random-sae", "teacher", "test", .. Enumerable.Range(0, 10).Select(e => $"sae-epoch-{e}")];
+        var derived = new HashSet<long>();
+        for (long seed = 0; seed < 100; seed++)
+        {
+            foreach (var purpose in purposes)
+            {
+                long value = Seeds.Derive(seed, purpose);
+                Assert.That(Seeds.Derive(seed, purpose), Is.EqualTo(value), $"seed {seed}, {purpose}: a second call");
+                derived.Add(value);
+            }
+        }
+        Assert.That(derived, Has.Count.EqualTo(100 * purposes.Length));
     }
 }

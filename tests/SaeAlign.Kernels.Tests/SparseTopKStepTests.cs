@@ -1,4 +1,5 @@
 using SaeAlign.Sae;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Kernels.Tests;
@@ -17,13 +18,14 @@ public class SparseTopKStepTests
         new object[] { 32, 4, 48, 10 },
     ];
 
-    private static (float Loss, float[][] Gradients) Step(int batch, int k, int dSae, int dIn, Func<TopKSae, SparseDecoder?> sparse)
+    private static (float Loss, float[][] Gradients) Step(int batch, int k, int dSae, int dIn, Func<Parameter, OwnedSparseDecoder>? sparse)
     {
         var config = SaeConfig.For(SaeArchitecture.TopK) with { DSae = dSae, K = k, AuxK = Math.Max(1, dSae / 3), Seed = 3 };
         using var generator = new Generator(17);
         var x = randn(batch, dIn, generator: generator);
         using var model = (TopKSae)SaeModels.Create(config, dIn, randn(dIn, generator: generator) * 0.1);
-        model.SparseDecoder = sparse(model);
+        using var decoder = sparse?.Invoke(model.WDec);
+        model.SparseDecoder = decoder?.Decode;
         var dead = arange(dSae).remainder(3).eq(0);
         var step = model.Forward(x, dead, 0);
         step.Loss.backward();
@@ -49,8 +51,8 @@ public class SparseTopKStepTests
     public void EmbeddingBagPathMatchesDense(int batch, int k, int dSae, int dIn)
     {
         using var scope = NewDisposeScope();
-        var dense = Step(batch, k, dSae, dIn, _ => null);
-        var sparse = Step(batch, k, dSae, dIn, model => new EmbeddingBagDecoder(model.WDec).Decode);
+        var dense = Step(batch, k, dSae, dIn, null);
+        var sparse = Step(batch, k, dSae, dIn, decoder => OwnedSparseDecoder.Of(new EmbeddingBagDecoder(decoder), bag => bag.Decode));
         AssertSame(sparse, dense);
     }
 
@@ -58,9 +60,8 @@ public class SparseTopKStepTests
     public void IlgpuPathMatchesDense(int batch, int k, int dSae, int dIn)
     {
         using var scope = NewDisposeScope();
-        using var kernels = IlgpuSparseDecoder.OnCpu();
-        var dense = Step(batch, k, dSae, dIn, _ => null);
-        var sparse = Step(batch, k, dSae, dIn, _ => kernels.Decode);
+        var dense = Step(batch, k, dSae, dIn, null);
+        var sparse = Step(batch, k, dSae, dIn, _ => OwnedSparseDecoder.Of(IlgpuSparseDecoder.OnCpu(), kernels => kernels.Decode));
         AssertSame(sparse, dense);
     }
 }

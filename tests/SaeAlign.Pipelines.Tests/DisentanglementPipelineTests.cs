@@ -26,8 +26,9 @@ public class DisentanglementPipelineTests
         // Every comparison x metric x ordered model pair x fold has a score.
         Assert.That(first.Scores, Has.Count.EqualTo(Comparisons.All.Count * 2 * 2 * 3));
         Assert.That(first.Summaries.Select(s => s.Comparison).Distinct(), Is.EquivalentTo(Comparisons.All));
-        foreach (var file in new[] { "scores.parquet", "summary.json", "summary.md", "alignment_m16.png", "geometry_m16.png", "sae_curves_m16.png", "feature_recovery_m16.png" })
+        foreach (var file in new[] { "scores.parquet", "summary.json", "summary.md" })
             Assert.That(File.Exists(Path.Combine(folder, DisentanglementPipeline.ReportFolder, file)), file);
+        PipelineReportTests.AssertFigures(Path.Combine(folder, DisentanglementPipeline.ReportFolder), 16);
 
         // A simulated interruption: the alignment stage is lost; only it is recomputed, to the same scores.
         Directory.Delete(Path.Combine(folder, "m16", "alignment"), recursive: true);

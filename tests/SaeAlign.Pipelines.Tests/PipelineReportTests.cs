@@ -1,10 +1,19 @@
 using SaeAlign.Data;
+using SaeAlign.Testing;
 using SaeAlign.ToyModels;
 
 namespace SaeAlign.Pipelines.Tests;
 
 public class PipelineReportTests
 {
+    /// <summary>The report's four figures for width <paramref name="m"/> decode at the sizes ReportPlots draws them and are not blank.</summary>
+    internal static void AssertFigures(string folder, int m)
+    {
+        // Bars and curves are 900 x 520 pixels; the heatmap and the recovery scatter 680 x 520 (room for a square plot).
+        foreach (var (name, width) in new[] { ("alignment", 900), ("geometry", 680), ("sae_curves", 900), ("feature_recovery", 680) })
+            PngImage.AssertFigure(Path.Combine(folder, $"{name}_m{m}.png"), width, 520);
+    }
+
     private static IReadOnlyList<AlignmentScore> Scores()
     {
         var scores = new List<AlignmentScore>();
@@ -63,8 +72,7 @@ public class PipelineReportTests
         {
             "scores.parquet", "summary.json", "summary.md", "alignment_m32.png", "geometry_m32.png", "sae_curves_m32.png", "feature_recovery_m32.png",
         }));
-        foreach (var png in files.Where(f => f.EndsWith(".png")))
-            Assert.That(File.ReadAllBytes(Path.Combine(folder, png)).Take(4), Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }), png);
+        AssertFigures(folder, 32);
         var table = TableParquet.Read(Path.Combine(folder, "scores.parquet"));
         Assert.That(table.Select(c => c.Name), Is.EqualTo(new[] { "neurons", "comparison", "metric", "source_seed", "target_seed", "fold", "score" }));
         Assert.That(table[0].Values, Has.Length.EqualTo(15));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SaeAlign.Core;
+using SaeAlign.Testing;
 
 namespace SaeAlign.Tool.Tests;
 
@@ -17,7 +18,7 @@ public class StudyCommandTests
         var truth = rows.Where(r => r.GetProperty("representation").GetString() == "truth").Select(r => r.GetProperty("score").GetDouble()).ToArray();
         Assert.That(truth[0], Is.EqualTo(1));
         Assert.That(truth[1], Is.LessThan(1));
-        Assert.That(File.Exists(Path.Combine(folder, "triplet_agreement.png")), Is.True);
+        PngImage.AssertFigure(Path.Combine(folder, "triplet_agreement.png"), 900, 520);
         Assert.That(json.GetProperty("summary").GetProperty("truth.score.first").GetDouble(), Is.EqualTo(1));
     }
 
@@ -59,7 +60,7 @@ public class StudyCommandTests
             .Select(r => r.GetProperty("mean").GetDouble()).ToArray();
         Assert.That(cka[1], Is.GreaterThan(cka[0]));
         Assert.That(json.GetProperty("summary").GetProperty("linear.interpolation_threshold").GetDouble(), Is.EqualTo(16));
-        Assert.That(File.Exists(Path.Combine(folder, "alignment_vs_n.png")), Is.True);
+        PngImage.AssertFigure(Path.Combine(folder, "alignment_vs_n.png"), 900, 520);
     }
 
     [Test]

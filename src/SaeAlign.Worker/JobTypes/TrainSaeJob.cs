@@ -65,7 +65,7 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         {
             CheckpointEvery = spec.CheckpointEvery!.Value,
             Resume = resume,
-            SparseDecoder = spec.Decode == TopKDecoding.Sparse ? decoder => new EmbeddingBagDecoder(decoder).Decode : null,
+            SparseDecoder = spec.Decode == TopKDecoding.Sparse ? decoder => OwnedSparseDecoder.Of(new EmbeddingBagDecoder(decoder), bag => bag.Decode) : null,
         };
         var truth = spec.TrueFeatures is null ? null : ModelWeightsParquet.Read(run.Root.Resolve(spec.TrueFeatures, "trueFeatures"));
         // The trainer reports every steps/200 steps; the log gets the first report past each tenth.

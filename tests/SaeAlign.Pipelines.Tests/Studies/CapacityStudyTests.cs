@@ -44,7 +44,7 @@ public class CapacityStudyTests : StudyTest
         }
         Assert.That(Curve(CapacityStudy.SaeToFeatures, "cka"), Is.All.GreaterThan(0.05));
         Assert.That(result.Files, Is.SupersetOf(new[] { "alignment_vs_width.png", "sae_alignment_vs_width.png" }));
-        Assert.That(File.Exists(Path.Combine(result.Folder, "sae_alignment_vs_width.png")), Is.True);
+        AssertFigures(result);
     }
 
     [Test]

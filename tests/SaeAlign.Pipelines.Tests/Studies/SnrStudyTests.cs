@@ -49,6 +49,7 @@ public class SnrStudyTests : StudyTest
             Assert.That(bySnr.Mean[^1], Is.GreaterThan(bySnr.Mean[0]), metric);
         }
         Assert.That(result.Files, Is.SupersetOf(new[] { "alignment_vs_snr.png", "alignment_vs_n.png", "test_error_vs_n.png", "alignment_vs_test_error.png" }));
+        AssertFigures(result);
     }
 
     [Test]
@@ -72,6 +73,7 @@ public class SnrStudyTests : StudyTest
         int argmin = bySize.N[Array.IndexOf(bySize.Mean, bySize.Mean.Min())];
         Assert.That(argmin, Is.InRange(threshold / 2, threshold * 2));
         Assert.That(result.Files, Is.SupersetOf(new[] { "mlp_alignment_vs_snr.png", "mlp_alignment_vs_n.png", "mlp_test_error_vs_n.png" }));
+        AssertFigures(result);
     }
 
     [Test]

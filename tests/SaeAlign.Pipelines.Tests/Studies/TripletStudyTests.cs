@@ -61,6 +61,7 @@ public class TripletStudyTests : StudyTest
         TripletStudy.Run(Small with { NoiseLevels = [0, 1] }, Path.Combine(Root, "b"));
         Assert.That(result.Files, Is.SupersetOf(new[] { "results.parquet", "summary.json", "triplet_agreement.png", "triplet_rsa.png", "manifest.json" }));
         foreach (var file in result.Files) Assert.That(File.Exists(Path.Combine(result.Folder, file)), file);
+        AssertFigures(result);
         Assert.That(File.ReadAllBytes(Path.Combine(Root, "b", "results.parquet")), Is.EqualTo(File.ReadAllBytes(Path.Combine(Root, "a", "results.parquet"))));
         Assert.That(RunFolder.Read(result.Folder).Manifest.Kind, Is.EqualTo("study-triplets"));
         Assert.That(TableParquet.Read(Path.Combine(result.Folder, "results.parquet")).Select(c => c.Name),

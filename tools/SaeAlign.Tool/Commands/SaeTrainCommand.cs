@@ -90,7 +90,7 @@ internal static class SaeTrainCommand
                 CheckpointEvery = every,
                 Resume = parse.GetValue(resume),
                 SparseDecoder = OptionValues.Enum<TopKDecoding>(parse.GetValue(decode)!, "--decode") == TopKDecoding.Sparse
-                    ? decoder => new EmbeddingBagDecoder(decoder).Decode
+                    ? decoder => OwnedSparseDecoder.Of(new EmbeddingBagDecoder(decoder), bag => bag.Decode)
                     : null,
             };
             var truth = parse.GetValue(trueFeatures) is { } path ? ModelWeightsParquet.Read(path) : null;
