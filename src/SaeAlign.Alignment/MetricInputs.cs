@@ -80,8 +80,6 @@ public sealed class SparseInputs
         LiveX = liveX;
         LiveY = liveY;
         TargetPosition = SemiMatching.Positions(liveY, target.Columns);
-        // Soft and one-to-one price the same fit rows round after round: a quarter of the memory limit keeps them.
-        Cache = new CoActiveCache(options.ResolvedMemoryLimit / 4);
         fits = Enumerable.Range(0, moments.Folds).Select(f => new Lazy<SparseMoments.RowSet>(() => moments.Fit(f))).ToArray();
         tests = Enumerable.Range(0, moments.Folds).Select(f => new Lazy<SparseMoments.RowSet>(() => moments.Test(f))).ToArray();
     }
@@ -104,15 +102,19 @@ public sealed class SparseInputs
     /// <summary>Position of each target unit among <see cref="LiveY"/>, −1 for dropped ones.</summary>
     public int[] TargetPosition { get; }
 
-    /// <summary>Fit-row correlations of co-active pairs, keyed by fold and source position.</summary>
-    public CoActiveCache Cache { get; }
+    private (int Fold, CoActiveCache Rows)? cache;
 
-    /// <summary>The fit correlations of live sources [first, first + count) against every live target, for the certified solvers.</summary>
+    /// <summary>
+    /// The fit correlations of live sources [first, first + count) against every live target, for the certified solvers.
+    /// The solvers price the same rows round after round, so the rows' co-active pairs are cached within a quarter of the
+    /// memory limit, for one fold at a time (the last asked for): the metrics take the folds in order.
+    /// </summary>
     public CorrelationRows FitRows(int fold, CancellationToken ct)
     {
         var fit = Fit(fold);
-        int offset = fold * LiveX.Length;
-        return (first, count, into) => fit.CorrelationRows(LiveX, first, count, LiveY, TargetPosition, into, Cache, offset, ct);
+        if (cache?.Fold != fold) cache = (fold, new CoActiveCache(Options.ResolvedMemoryLimit / 4));
+        var rows = cache.Value.Rows;
+        return (first, count, into) => fit.CorrelationRows(LiveX, first, count, LiveY, TargetPosition, into, rows, ct);
     }
 
     /// <summary>The test correlation of live source position <paramref name="s"/> and live target position <paramref name="t"/>.</summary>

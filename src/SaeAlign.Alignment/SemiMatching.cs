@@ -87,7 +87,7 @@ public static class SemiMatching
             }
             bestSource[t] = chosen;
             return cross;
-        }, _ => { });
+        }, moments.Return);
         return new SemiMatchingFit(bestSource);
 
         static void Offer(double value, int s, ref double best, ref int chosen)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SaeAlign.Core;
 
 namespace SaeAlign.Alignment;
@@ -54,11 +55,17 @@ public sealed class SparseMoments
         return new SparseMoments(x, y, bucketOfRow.IsEmpty ? new byte[x.Rows] : bucketOfRow.ToArray(), buckets);
     }
 
-    /// <summary>A buffer for one source unit's cross sums against every target (one per thread).</summary>
-    public CrossSums ForSource() => new(TargetUnits, folds);
+    // Buffers go back to a pool when a parallel loop ends: solvers run thousands of short loops (one per priced block),
+    // and a fresh buffer per loop and thread is large-object garbage.
+    private readonly ConcurrentBag<CrossSums> sourceBuffers = [], targetBuffers = [];
 
-    /// <summary>A buffer for one target unit's cross sums against every source (one per thread).</summary>
-    public CrossSums ForTarget() => new(SourceUnits, folds);
+    /// <summary>A buffer for one source unit's cross sums against every target (one per thread); give it back with <see cref="Return"/>.</summary>
+    public CrossSums ForSource() => sourceBuffers.TryTake(out var buffer) ? buffer : new(TargetUnits, folds);
+
+    /// <summary>A buffer for one target unit's cross sums against every source (one per thread); give it back with <see cref="Return"/>.</summary>
+    public CrossSums ForTarget() => targetBuffers.TryTake(out var buffer) ? buffer : new(SourceUnits, folds);
+
+    public void Return(CrossSums buffer) => (buffer.Units == TargetUnits ? sourceBuffers : targetBuffers).Add(buffer);
 
     /// <summary>Fills <paramref name="into"/> (cleared first) with source unit <paramref name="i"/>'s per-fold Σ x_i y_j.</summary>
     public void SourceCross(int i, CrossSums into) => into.Fill(columnsX, i, y, foldOf);
@@ -226,7 +233,7 @@ public sealed class SparseMoments
                 }
                 partial[s] = total;
                 return cross;
-            }, _ => { });
+            }, m.Return);
             return (double)Count * Count * meanX * meanY + partial.Sum();
         }
 
@@ -246,18 +253,17 @@ public sealed class SparseMoments
         /// <summary>
         /// Fills <paramref name="into"/> (rows x <paramref name="targets"/>.Length, row-major) with the correlations of
         /// <paramref name="sources"/>[first..first + rows) against <paramref name="targets"/>: the closed form everywhere,
-        /// then the co-active pairs, from <paramref name="cache"/> when it holds the row (keyed by the source's position
-        /// plus <paramref name="cacheOffset"/>, so one cache can serve several row sets).
+        /// then the co-active pairs, from <paramref name="cache"/> (keyed by source position) when it holds the row.
         /// </summary>
         public void CorrelationRows(int[] sources, int first, int rows, int[] targets, int[] positionOfTarget, Memory<double> into,
-            CoActiveCache? cache, int cacheOffset, CancellationToken ct)
+            CoActiveCache? cache, CancellationToken ct)
         {
             Parallel.For(0, rows, new ParallelOptions { CancellationToken = ct }, m.ForSource, (r, _, cross) =>
             {
                 int s = first + r, i = sources[s];
                 var row = into.Span.Slice(r * targets.Length, targets.Length);
                 for (int t = 0; t < targets.Length; t++) row[t] = Correlation(i, targets[t], 0);
-                if (cache is not null && cache.TryGet(cacheOffset + s, out var cachedTargets, out var cachedValues))
+                if (cache is not null && cache.TryGet(s, out var cachedTargets, out var cachedValues))
                 {
                     for (int p = 0; p < cachedTargets.Length; p++) row[cachedTargets[p]] = cachedValues[p];
                     return cross;
@@ -272,9 +278,9 @@ public sealed class SparseMoments
                     pairs?.Add((t, row[t]));
                 }
                 if (pairs is not null && cache!.HasRoom(pairs.Count))
-                    cache.Offer(cacheOffset + s, pairs.Select(p => p.Target).ToArray(), pairs.Select(p => p.Correlation).ToArray());
+                    cache.Offer(s, pairs.Select(p => p.Target).ToArray(), pairs.Select(p => p.Correlation).ToArray());
                 return cross;
-            }, _ => { });
+            }, m.Return);
         }
 
         private double Pick(ReadOnlySpan<double> values, long unit, long stride)

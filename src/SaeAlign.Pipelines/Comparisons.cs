@@ -17,6 +17,8 @@ public static class Comparisons
 
     public static IReadOnlyList<string> All { get; } = [NeuronToNeuron, SaeToNeuron, NeuronToSae, SaeToSae, RandomSaeToRandomSae];
 
+    private const long WidePairs = 1L << 22;
+
     /// <summary>
     /// Every comparison between two models, one row per comparison x metric x fold, all under the same folds.
     /// <paramref name="neurons"/> labels the rows (the toy width, or the source width in a replay).
@@ -58,6 +60,9 @@ public static class Comparisons
                 rows.AddRange(folds.Select((score, fold) => new AlignmentScore(neurons, comparison, metric.Metric, source.Seed, target.Seed, fold, score)));
             }
             scored?.Invoke(comparison);
+            // Each comparison's working set (cross-sum buffers, cached rows, transport candidates) is garbage now; wide
+            // codes make it hundreds of megabytes, which the GC would otherwise carry into the next comparison.
+            if (x is not null && y is not null && (long)x.Columns * y.Columns > WidePairs) ProcessMemory.Release();
         }
         return rows;
     }
