@@ -123,7 +123,7 @@ public class SparsePathTests
             asked = true;
             throw new InvalidOperationException();
         }));
-        Assert.That(error!.Message, Does.Contain("--metrics ridge").And.Contain("memory limit"));
+        Assert.That(error!.Message, Does.Contain("--metrics ridge").And.Contain("memory limit").And.Contain("semi, soft, one-to-one, cka run at any width"));
         Assert.That(asked, Is.False);
         // Semi alone has a sparse route and runs under the same limit.
         Assert.That(SparseAlignmentRunner.Run(x, x, options with { Metrics = ["semi"] }, () => throw new InvalidOperationException()).Metrics[0].Score,

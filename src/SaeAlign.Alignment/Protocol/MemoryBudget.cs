@@ -31,7 +31,9 @@ public static class MemoryBudget
 
     /// <summary>Throws <see cref="InvalidInputException"/> when the dense route of any of the options' metrics would not fit.</summary>
     /// <param name="rowsInMemory">False for streamed rows, whose memory does not grow with n.</param>
-    public static void RequireDenseFits(long n, int a, int b, AlignmentOptions options, string? comparison = null, bool rowsInMemory = true)
+    /// <param name="alternatives">Metrics that would run here whatever the width, named in the message.</param>
+    public static void RequireDenseFits(long n, int a, int b, AlignmentOptions options, string? comparison = null, bool rowsInMemory = true,
+        IReadOnlyList<string>? alternatives = null)
     {
         long limit = options.ResolvedMemoryLimit;
         long held = rowsInMemory ? n : 0, sampled = Math.Min(n, options.Stimuli);
@@ -41,7 +43,7 @@ public static class MemoryBudget
         // Name the metric that makes it too big: the first whose own dense route does not fit.
         string metric = options.Metrics.FirstOrDefault(m => Needed([m]) > limit) ?? string.Join(",", options.Metrics);
         throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
-            $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give --memory-limit, fewer units or stimuli, or other metrics."));
+            $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give --memory-limit, fewer units or stimuli, or other metrics{(alternatives is null ? "" : $" ({string.Join(", ", alternatives)} run at any width on sparse codes)")}."));
     }
 
     public static string Gb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.0} GB");

@@ -19,7 +19,7 @@ public static class SparseAlignmentRunner
     {
         AlignmentRunner.Validate(options, rows);
         var dense = options.Metrics.Except(SparseMetrics).ToArray();
-        if (dense.Length > 0) MemoryBudget.RequireDenseFits(rows, sourceUnits, targetUnits, options with { Metrics = dense }, comparison);
+        if (dense.Length > 0) MemoryBudget.RequireDenseFits(rows, sourceUnits, targetUnits, options with { Metrics = dense }, comparison, alternatives: SparseMetrics);
     }
 
     /// <param name="denseRows">The same rows densified, for metrics without a sparse route; asked for only when one is requested.</param>
