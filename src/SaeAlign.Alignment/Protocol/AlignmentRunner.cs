@@ -35,7 +35,7 @@ public static class AlignmentRunner
         using var accumulator = new MomentAccumulator(rows.SourceUnits, rows.TargetUnits, cv.Folds, momentNeeds);
         foreach (var block in rows.Blocks(ct))
         {
-            accumulator.Add(block.Source, block.Target, block.Rows, folds.Length == 0 ? [] : folds.AsSpan(block.FirstRow, block.Rows));
+            accumulator.Add(block.Source, block.Target, block.Rows, FoldsOf(folds, block));
             sampleRows.Add(block);
             tripletCollector.Add(block);
         }
@@ -81,6 +81,10 @@ public static class AlignmentRunner
         if (metrics.Contains(AlignmentMetric.Mknn))
             InvalidInputException.Require(options.K >= 1 && options.K < sampleSize, $"--k must be in 1..{sampleSize - 1} for {sampleSize} stimuli, got {options.K}.");
     }
+
+    /// <summary>The block's rows' folds (empty without CV).</summary>
+    internal static ReadOnlySpan<byte> FoldsOf(byte[] folds, RowBlock block) =>
+        folds.Length == 0 ? [] : folds.AsSpan(block.FirstRow, block.Rows);
 
     internal static int[] Live(bool[] varying, string side)
     {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using SaeAlign.Core;
 
 namespace SaeAlign.Alignment;
@@ -65,7 +64,7 @@ public sealed class DenseInputs
 /// <summary>The rows of a run for a second pass, with what the first pass found: the live units, the folds and the moments' shift.</summary>
 public sealed record SecondPassRows(IPairedRows Rows, byte[] Folds, int[] LiveX, int[] LiveY, double[] ShiftX, double[] ShiftY)
 {
-    public ReadOnlySpan<byte> FoldsOf(RowBlock block) => Folds.Length == 0 ? [] : Folds.AsSpan(block.FirstRow, block.Rows);
+    public ReadOnlySpan<byte> FoldsOf(RowBlock block) => AlignmentRunner.FoldsOf(Folds, block);
 }
 
 /// <summary>What <see cref="SparseAlignmentRunner"/> hands each sparse-capable metric.</summary>
