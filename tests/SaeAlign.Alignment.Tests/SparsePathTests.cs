@@ -48,6 +48,9 @@ public class SparsePathTests
         {
             Assert.That(sparse.Metrics[m].FoldScores, Is.EqualTo(dense.Metrics[m].FoldScores).Within(1e-9), dense.Metrics[m].Metric);
             Assert.That(sparse.Metrics[m].Protocol, Is.EqualTo(dense.Metrics[m].Protocol));
+            Assert.That(sparse.Metrics[m].Details.Keys, Is.EquivalentTo(dense.Metrics[m].Details.Keys));
+            foreach (var (key, value) in dense.Metrics[m].Details)
+                Assert.That(sparse.Metrics[m].Details[key], Is.EqualTo(value).Within(1e-9 * Math.Max(1, Math.Abs(value))), key);
         }
     }
 
@@ -102,6 +105,52 @@ public class SparsePathTests
         AssertSameAsDense(neurons, Codes(rows, b, 3, 2), cv, "cka");
     }
 
+    /// <summary>
+    /// Every route of the sparse ridge: primal with targets fewer than the basis (predictions) or not (the quadratic
+    /// form), dual (sources outnumber the fit rows) with few targets or with targets outnumbering the fit rows (the
+    /// target Gram); dense neurons on either side; the chosen alphas are compared through the details.
+    /// </summary>
+    [TestCase("kfold:5:42", 600, 40, 30)]
+    [TestCase("kfold:5:42", 600, 30, 40)]
+    [TestCase("kfold:3:1", 300, 200, 60)]
+    [TestCase("none", 500, 40, 30)]
+    [TestCase("none", 80, 60, 200)]
+    [TestCase("none", 150, 160, 300)]
+    [TestCase("none", 200, 220, 30)]
+    public void RidgeOnSparseCodesEqualsTheDenseRoute(string cv, int rows, int a, int b)
+    {
+        AssertSameAsDense(Codes(rows, a, 4, 1), Codes(rows, b, 4, 2), cv, "ridge");
+        var neurons = Relu(TestData.Gaussian(rows, 12, 3));
+        AssertSameAsDense(neurons, Codes(rows, b, 4, 2), cv, "ridge");
+        AssertSameAsDense(Codes(rows, a, 4, 1), neurons, cv, "ridge");
+    }
+
+    /// <summary>
+    /// The dual (kernel) form and the primal give the same alphas and scores where both run. With more sources than
+    /// fit rows under CV the leave-one-out picks alpha = 1e-8 (near interpolation), where the fit's condition number
+    /// is about λ_max/alpha = 1e10: any two exact computations agree there to about 1e-8, not 1e-9.
+    /// </summary>
+    [TestCase("kfold:5:42", 600, 40, 30, 1e-9)]
+    [TestCase("none", 80, 60, 200, 1e-9)]
+    [TestCase("none", 150, 160, 300, 1e-9)]
+    [TestCase("kfold:4:3", 150, 160, 120, 1e-7)]
+    public void DualRidgeEqualsPrimalRidge(string cv, int rows, int a, int b, double tolerance)
+    {
+        var x = SparseCodes.FromDense(Codes(rows, a, 4, 1));
+        var y = SparseCodes.FromDense(Codes(rows, b, 4, 2));
+        var options = new AlignmentOptions { Metrics = ["ridge"], Cv = CrossValidation.Parse(cv) };
+        var folds = options.Cv.Assign(rows);
+        var moments = SparseMoments.Collect(x, y, folds, options.Cv.Folds, default);
+        var inputs = new SparseInputs(options, x, y, moments, folds,
+            AlignmentRunner.Live(moments.VaryingSource, "source"), AlignmentRunner.Live(moments.VaryingTarget, "target"));
+        var ridge = (RidgeMetric)AlignmentMetric.Get("ridge");
+        var primal = ridge.Score(inputs, SparseRidge.Form.Primal, default);
+        var dual = ridge.Score(inputs, SparseRidge.Form.Dual, default);
+        Assert.That(dual.Details, Is.EqualTo(primal.Details));
+        Assert.That(dual.FoldScores, Is.EqualTo(primal.FoldScores).Within(tolerance));
+        Assert.That(primal.FoldScores, Has.All.InRange(-1.0, 1.0));
+    }
+
     [Test]
     public void NegativeMeansAndSignedValuesTakeTheOtherEndOfTheOrder()
     {
@@ -116,17 +165,32 @@ public class SparsePathTests
     public void AMetricWhoseDenseRouteCannotFitIsRefusedBeforeAnyWork()
     {
         var x = SparseCodes.FromDense(Codes(300, 20, 3, 1));
-        var options = new AlignmentOptions { Metrics = ["semi", "ridge"], MemoryLimit = 10_000 };
+        var options = new AlignmentOptions { Metrics = ["semi", "procrustes"], MemoryLimit = 10_000 };
         bool asked = false;
         var error = Assert.Throws<InvalidInputException>(() => SparseAlignmentRunner.Run(x, x, options, () =>
         {
             asked = true;
             throw new InvalidOperationException();
         }));
-        Assert.That(error!.Message, Does.Contain("--metrics ridge").And.Contain("memory limit").And.Contain("semi, soft, one-to-one, cka run at any width"));
+        Assert.That(error!.Message, Does.Contain("--metrics procrustes").And.Contain("memory limit").And.Contain("semi, soft, one-to-one, ridge, cka run at any width"));
         Assert.That(asked, Is.False);
         // Semi alone has a sparse route and runs under the same limit.
         Assert.That(SparseAlignmentRunner.Run(x, x, options with { Metrics = ["semi"] }, () => throw new InvalidOperationException()).Metrics[0].Score,
             Is.EqualTo(1).Within(1e-12));
+    }
+
+    /// <summary>
+    /// Exact ridge at the paper's width fits 16 GB at 10,000 stimuli (the dual's 8,000 x 8,000 kernel per fold) and is
+    /// refused before any work at 50,000, where the kernel alone is 12.8 GB.
+    /// </summary>
+    [Test]
+    public void RidgeAtSaeWidthIsRefusedUpFrontOnlyWhenItsKernelCannotFit()
+    {
+        var options = new AlignmentOptions { Metrics = ["semi", "soft", "ridge"], MemoryLimit = 16_000_000_000 };
+        Assert.DoesNotThrow(() => SparseAlignmentRunner.RequireFits(10_000, 65_536, 65_536, options, "sae->sae"));
+        Assert.DoesNotThrow(() => SparseAlignmentRunner.RequireFits(20_000, 8_192, 8_192, options, "sae->sae"));
+        var error = Assert.Throws<InvalidInputException>(() => SparseAlignmentRunner.RequireFits(50_000, 65_536, 65_536, options, "sae->sae"));
+        Assert.That(error!.Message, Does.StartWith("sae->sae: --metrics ridge on 50,000 stimuli x 65,536 source and 65,536 target units needs about")
+            .And.Contain("over the memory limit of 16.0 GB"));
     }
 }

@@ -25,6 +25,10 @@ public static class RidgeRegression
         return new RidgeProblem(mx, my, values, vectors, projected);
     }
 
+    /// <summary>How a run's details name the alpha fold <paramref name="fold"/> chose.</summary>
+    public static string AlphaKey(CrossValidation cv, int fold) =>
+        cv.IsNone ? "alpha" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"alpha.fold{fold}");
+
     /// <summary>The alpha with the smallest leave-one-out error; ties go to the smaller alpha. NaN (a singular fit) never wins.</summary>
     public static double BestAlpha(IReadOnlyList<double> errors)
     {
@@ -175,10 +179,11 @@ public sealed class RidgeLeaveOneOut : IDisposable
 }
 
 /// <summary>
-/// The "ridge" metric: fitted and directional. Its alphas need the fitting rows a second time (exact leave-one-out),
-/// so it reads the rows again; the chosen alpha of each fold is in the details.
+/// The "ridge" metric: fitted and directional. On dense rows its alphas need the fitting rows a second time (exact
+/// leave-one-out), so it reads the rows again; on sparse codes <see cref="SparseRidge"/> fits each fold at any width.
+/// The chosen alpha of each fold is in the details.
 /// </summary>
-public sealed class RidgeMetric : IAlignmentMetric
+public sealed class RidgeMetric : ISparseAlignmentMetric
 {
     public string Name => AlignmentMetric.Ridge;
     public bool Fitted => true;
@@ -196,9 +201,30 @@ public sealed class RidgeMetric : IAlignmentMetric
                 loo.Add(block.Source, block.Target, block.Rows, pass.Rows.SourceUnits, pass.Rows.TargetUnits, pass.LiveX, pass.LiveY, pass.FoldsOf(block));
             var alphas = loo.Errors.Select(RidgeRegression.BestAlpha).ToArray();
             var details = new Dictionary<string, double>();
-            for (int f = 0; f < alphas.Length; f++)
-                details[inputs.Options.Cv.IsNone ? "alpha" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"alpha.fold{f}")] = alphas[f];
+            for (int f = 0; f < alphas.Length; f++) details[RidgeRegression.AlphaKey(inputs.Options.Cv, f)] = alphas[f];
             return inputs.PerFold(this, f => problems[f].Solve(alphas[f]).Score(splits[f].Test), details);
         }
     }
+
+    public MetricResult Score(SparseInputs inputs, CancellationToken ct) => Score(inputs, SparseRidge.Form.Auto, ct);
+
+    /// <summary>The sparse route in a given form (tests compare the primal and the dual where both run).</summary>
+    internal MetricResult Score(SparseInputs inputs, SparseRidge.Form form, CancellationToken ct)
+    {
+        var scores = new double[inputs.Moments.Folds];
+        var details = new Dictionary<string, double>();
+        for (int f = 0; f < scores.Length; f++)
+        {
+            var (fit, test) = inputs.RowsOf(f);
+            using var fitX = CodeRows.Of(inputs.Source, fit, inputs.LiveX);
+            using var fitY = CodeRows.Of(inputs.Target, fit, inputs.LiveY);
+            using var testX = ReferenceEquals(fit, test) ? null : CodeRows.Of(inputs.Source, test, inputs.LiveX);
+            using var testY = ReferenceEquals(fit, test) ? null : CodeRows.Of(inputs.Target, test, inputs.LiveY);
+            (scores[f], double alpha) = SparseRidge.Fold(fitX, testX ?? fitX, fitY, testY ?? fitY, form, ct);
+            details[RidgeRegression.AlphaKey(inputs.Options.Cv, f)] = alpha;
+        }
+        return MetricResult.Fitted(this, inputs.Cv, scores, details);
+    }
+
+    public long SparseBytes(long rows, long a, long b, int folds) => SparseRidge.Bytes(rows, a, b, folds);
 }

@@ -44,4 +44,11 @@ public interface IAlignmentMetric
 public interface ISparseAlignmentMetric : IAlignmentMetric
 {
     MetricResult Score(SparseInputs inputs, CancellationToken ct);
+
+    /// <summary>
+    /// Upper estimate of the bytes the sparse route holds beyond the codes for <paramref name="rows"/> stimuli of
+    /// <paramref name="a"/> source and <paramref name="b"/> target units, checked against the memory limit before any
+    /// work; 0 for metrics whose working set the runner already bounds.
+    /// </summary>
+    long SparseBytes(long rows, long a, long b, int folds) => 0;
 }

@@ -46,5 +46,13 @@ public static class MemoryBudget
             $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give --memory-limit, fewer units or stimuli, or other metrics{(alternatives is null ? "" : $" ({string.Join(", ", alternatives)} run at any width on sparse codes)")}."));
     }
 
+    /// <summary>Throws <see cref="InvalidInputException"/> when a metric's sparse route would not fit (exact ridge on many stimuli of wide codes).</summary>
+    public static void RequireSparseFits(ISparseAlignmentMetric metric, long n, int a, int b, AlignmentOptions options, string? comparison = null)
+    {
+        long needed = metric.SparseBytes(n, a, b, options.Cv.Folds), limit = options.ResolvedMemoryLimit;
+        InvalidInputException.Require(needed <= limit, string.Create(CultureInfo.InvariantCulture,
+            $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric.Name} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(needed)}, over the memory limit of {Gb(limit)}; give --memory-limit, fewer stimuli, or other metrics."));
+    }
+
     public static string Gb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.0} GB");
 }

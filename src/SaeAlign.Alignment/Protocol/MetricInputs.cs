@@ -70,9 +70,10 @@ public sealed record SecondPassRows(IPairedRows Rows, byte[] Folds, int[] LiveX,
 /// <summary>What <see cref="SparseAlignmentRunner"/> hands each sparse-capable metric.</summary>
 public sealed class SparseInputs
 {
-    internal SparseInputs(AlignmentOptions options, SparseCodes source, SparseCodes target, SparseMoments moments, int[] liveX, int[] liveY)
+    internal SparseInputs(AlignmentOptions options, SparseCodes source, SparseCodes target, SparseMoments moments, byte[] folds, int[] liveX, int[] liveY)
     {
         Options = options;
+        this.folds = folds;
         Source = source;
         Target = target;
         Moments = moments;
@@ -84,6 +85,18 @@ public sealed class SparseInputs
     }
 
     private readonly Lazy<SparseMoments.RowSet>[] fits, tests;
+    private readonly byte[] folds;
+
+    /// <summary>The fit and test rows of fold <paramref name="fold"/>, ascending; without CV one array of all rows, for both.</summary>
+    public (int[] Fit, int[] Test) RowsOf(int fold)
+    {
+        if (folds.Length == 0)
+        {
+            var all = Enumerable.Range(0, Source.Rows).ToArray();
+            return (all, all);
+        }
+        return (Enumerable.Range(0, folds.Length).Where(r => folds[r] != fold).ToArray(), Enumerable.Range(0, folds.Length).Where(r => folds[r] == fold).ToArray());
+    }
 
     /// <summary>The fit and test rows of fold <paramref name="fold"/> (each made once: making one reads every unit's sums).</summary>
     public SparseMoments.RowSet Fit(int fold) => fits[fold].Value;

@@ -20,6 +20,8 @@ public static class SparseAlignmentRunner
         AlignmentRunner.Validate(options, rows);
         var dense = options.Metrics.Except(SparseMetrics).ToArray();
         if (dense.Length > 0) MemoryBudget.RequireDenseFits(rows, sourceUnits, targetUnits, options with { Metrics = dense }, comparison, alternatives: SparseMetrics);
+        foreach (var metric in options.Metrics.Intersect(SparseMetrics).Select(m => (ISparseAlignmentMetric)AlignmentMetric.Get(m)))
+            MemoryBudget.RequireSparseFits(metric, rows, sourceUnits, targetUnits, options, comparison);
     }
 
     /// <param name="denseRows">The same rows densified, for metrics without a sparse route; asked for only when one is requested.</param>
@@ -39,7 +41,7 @@ public static class SparseAlignmentRunner
             ? []
             : AlignmentRunner.Run(denseRows(), options with { Metrics = dense }, ct).Metrics.ToDictionary(m => m.Metric);
 
-        var inputs = new SparseInputs(options, source, target, moments, liveX, liveY);
+        var inputs = new SparseInputs(options, source, target, moments, folds, liveX, liveY);
         var results = new List<MetricResult>();
         foreach (var metric in options.Metrics)
         {

@@ -1,0 +1,160 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SaeAlign.Alignment;
+
+/// <summary>
+/// Ridge as <see cref="RidgeMetric"/> defines it (fit-row centring, no intercept, one alpha per fold by exact
+/// leave-one-out over <see cref="RidgeRegression.Alphas"/>, mean test Pearson over targets), for codes of any width.
+/// Both forms write the fitted predictions as Ŷ = E diag(γ) C with C = EᵀY_c and the leverage as h_i = Σ_k E_ik² γ_k:
+/// the primal (source units no more than fit rows) takes E = X_c V from X_cᵀX_c = V diag(λ) Vᵀ and γ = 1/(λ + α); the
+/// dual (wider sources; sklearn's RidgeCV does the same when n_samples &lt; n_features) takes E = U from
+/// X_c X_cᵀ = U diag(λ) Uᵀ and γ = λ/(λ + α). The two give the same leave-one-out errors (y_i − ŷ_i)/(1 − h_i), so the
+/// same alphas and scores. Each alpha's squared residuals come from the predictions themselves (rows·m·b) when the
+/// targets are fewer than the basis, else from |ŷ_i|² = w_i (C Cᵀ) w_iᵀ and y_i·ŷ_i = w_i·(Y_c Cᵀ)_i with w_i = E_i ⊙ γ
+/// (rows·m²); when the targets outnumber the fit rows, C Cᵀ and Y_c Cᵀ come from the target Gram Y_c Y_cᵀ, never C.
+/// </summary>
+internal static class SparseRidge
+{
+    public enum Form { Auto, Primal, Dual }
+
+    // Rows and targets per product: temporaries stay tens of megabytes at any width.
+    private const int BlockRows = 1024;
+    private const int BlockTargets = 1024;
+
+    /// <summary>
+    /// Upper estimate of the float64 bytes one fold holds at its peak, for <paramref name="rows"/> stimuli of
+    /// <paramref name="a"/> source and <paramref name="b"/> target units (a mostly nonzero set adds its dense rows).
+    /// </summary>
+    public static long Bytes(long rows, long a, long b, int folds)
+    {
+        long test = folds <= 1 ? rows : (rows + folds - 1) / folds, fit = folds <= 1 ? rows : rows - rows / folds;
+        bool primal = a <= fit;
+        long m = primal ? a : fit;
+        // The Gram matrix, its eigenvectors and the eigensolver's workspace; the dual adds the test x fit kernel.
+        long basis = primal ? 3 * a * a : 3 * fit * fit + test * fit;
+        long rowsHeld = (fit + test) * m;
+        long targets = b < m ? b * m + fit * b
+            : b <= fit ? b * m + fit * m + m * m
+            : fit * fit + fit * m + m * m + test * fit;
+        long blocks = 4L * BlockRows * Math.Max(m, b) + 3L * test * BlockTargets;
+        return 8 * (basis + rowsHeld + targets + blocks);
+    }
+
+    /// <summary>The fold's test score and the alpha its fit rows chose.</summary>
+    public static (double Score, double Alpha) Fold(CodeRows fitX, CodeRows testX, CodeRows fitY, CodeRows testY, Form form, CancellationToken ct)
+    {
+        using var scope = torch.NewDisposeScope();
+        int n = fitX.Rows, a = fitX.Units, b = fitY.Units;
+        var mu = fitX.Sums().div_((double)n);
+        var nu = fitY.Sums().div_((double)n);
+        var (lambda, basis, test, gain) = form == Form.Primal || (form == Form.Auto && a <= n)
+            ? Primal(fitX, testX, mu)
+            : Dual(fitX, testX, mu);
+        ct.ThrowIfCancellationRequested();
+        int m = (int)basis.shape[1];
+
+        // Cᵀ = Y_cᵀE [b x m], unless the targets outnumber both the basis and the fit rows (then the target Gram replaces it).
+        var basisSums = basis.sum([0]);
+        Tensor? coefficients = b < m || b <= n ? fitY.TransposeTimes(basis, 0, b).sub_(torch.outer(nu, basisSums)) : null;
+        Tensor? centred = null, cross = null, quadratic = null;
+        if (b < m)
+            centred = fitY.Columns(0, b).sub(nu);
+        else if (coefficients is not null)
+        {
+            cross = fitY.Times(coefficients).sub_(torch.mv(coefficients.t(), nu));
+            quadratic = torch.mm(coefficients.t(), coefficients);
+        }
+        else
+        {
+            var shift = fitY.Times(nu.unsqueeze(1)).squeeze(1);
+            using (var gram = fitY.RowGram(fitY).sub_(shift.unsqueeze(1)).sub_(shift.unsqueeze(0)).add_(nu.dot(nu)))
+                cross = torch.mm(gram, basis);
+            quadratic = torch.mm(basis.t(), cross);
+        }
+        var squares = fitY.RowSquares().sub_(fitY.Times(nu.unsqueeze(1)).squeeze(1).mul_(2.0)).add_(nu.dot(nu));
+
+        var errors = new double[RidgeRegression.Alphas.Count];
+        for (int k = 0; k < errors.Length; k++)
+        {
+            using var alphaScope = torch.NewDisposeScope();
+            var gamma = gain / (lambda + RidgeRegression.Alphas[k]);
+            for (int first = 0; first < n; first += BlockRows)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var blockScope = torch.NewDisposeScope();
+                int count = Math.Min(BlockRows, n - first);
+                var rows = basis.narrow(0, first, count);
+                var weighted = rows * gamma;
+                var leverage = (rows * weighted).sum(1);
+                var residual = centred is not null
+                    ? torch.mm(weighted, coefficients!.t()).sub_(centred.narrow(0, first, count)).pow_(2).sum(1)
+                    : squares.narrow(0, first, count) - (weighted * cross!.narrow(0, first, count)).sum(1).mul_(2.0)
+                        + (torch.mm(weighted, quadratic!) * weighted).sum(1);
+                errors[k] += residual.div_(leverage.neg_().add_(1).pow_(2)).sum().item<double>();
+            }
+        }
+
+        double alpha = RidgeRegression.BestAlpha(errors);
+        var scaled = test / (lambda + alpha);
+        double total = 0;
+        if (coefficients is not null)
+        {
+            for (int first = 0; first < b; first += BlockTargets)
+            {
+                using var blockScope = torch.NewDisposeScope();
+                int count = Math.Min(BlockTargets, b - first);
+                total += PearsonSum(torch.mm(scaled, coefficients.narrow(0, first, count).t()), testY.Columns(first, count));
+            }
+        }
+        else
+        {
+            // Ŷ_test = A Y_c with A = test diag(1/(λ + α)) Eᵀ, one block of targets at a time from the sparse Yᵀ.
+            var across = torch.mm(scaled, basis.t());
+            var acrossT = across.t().contiguous();
+            var rowSums = across.sum(1);
+            for (int first = 0; first < b; first += BlockTargets)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var blockScope = torch.NewDisposeScope();
+                int count = Math.Min(BlockTargets, b - first);
+                var predictions = fitY.TransposeTimes(acrossT, first, count).sub_(torch.outer(nu.narrow(0, first, count), rowSums));
+                total += PearsonSum(predictions.t(), testY.Columns(first, count));
+            }
+        }
+        return (total / b, alpha);
+    }
+
+    /// <summary>λ and V of X_cᵀX_c; E = X_c V on the fit rows, and (X_test − μ)V.</summary>
+    private static (Tensor Lambda, Tensor Basis, Tensor Test, Tensor Gain) Primal(CodeRows fitX, CodeRows testX, Tensor mu)
+    {
+        Tensor values, vectors;
+        using (var gram = fitX.Gram().sub_(torch.outer(mu, mu).mul_((double)fitX.Rows)))
+            (values, vectors) = torch.linalg.eigh(gram);
+        var shift = torch.mv(vectors.t(), mu);
+        return (values, fitX.Times(vectors).sub_(shift), testX.Times(vectors).sub_(shift), torch.ones_like(values));
+    }
+
+    /// <summary>λ and U of X_c X_cᵀ; E = U, and the test rows' kernel against the fit rows times U.</summary>
+    private static (Tensor Lambda, Tensor Basis, Tensor Test, Tensor Gain) Dual(CodeRows fitX, CodeRows testX, Tensor mu)
+    {
+        var shift = fitX.Times(mu.unsqueeze(1)).squeeze(1);
+        double norm = mu.dot(mu).item<double>();
+        Tensor values, vectors;
+        using (var kernel = fitX.RowGram(fitX).sub_(shift.unsqueeze(1)).sub_(shift.unsqueeze(0)).add_(norm))
+            (values, vectors) = torch.linalg.eigh(kernel);
+        var testShift = testX.Times(mu.unsqueeze(1)).squeeze(1);
+        using var testKernel = testX.RowGram(fitX).sub_(testShift.unsqueeze(1)).sub_(shift.unsqueeze(0)).add_(norm);
+        return (values, vectors, torch.mm(testKernel, vectors), values);
+    }
+
+    /// <summary>Σ over columns of Pearson(prediction, truth), 0 for a column constant on these rows.</summary>
+    private static double PearsonSum(Tensor predictions, Tensor truth)
+    {
+        var p = predictions - predictions.mean([0]);
+        var t = truth - truth.mean([0]);
+        var scale = (p.square().sum([0]) * t.square().sum([0])).sqrt_();
+        var covariance = (p * t).sum([0]);
+        return torch.where(scale > 0, covariance / scale, torch.zeros_like(scale)).sum().item<double>();
+    }
+}
