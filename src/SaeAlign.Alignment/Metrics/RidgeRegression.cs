@@ -1,3 +1,4 @@
+using SaeAlign.Core;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -206,6 +207,8 @@ public sealed class RidgeMetric : ISparseAlignmentMetric
         }
     }
 
+    private const long WideFold = 256L << 20;
+
     public MetricResult Score(SparseInputs inputs, CancellationToken ct) => Score(inputs, SparseRidge.Form.Auto, ct);
 
     /// <summary>The sparse route in a given form (tests compare the primal and the dual where both run).</summary>
@@ -222,6 +225,9 @@ public sealed class RidgeMetric : ISparseAlignmentMetric
             using var testY = ReferenceEquals(fit, test) ? null : CodeRows.Of(inputs.Target, test, inputs.LiveY);
             (scores[f], double alpha) = SparseRidge.Fold(fitX, testX ?? fitX, fitY, testY ?? fitY, form, ct);
             details[RidgeRegression.AlphaKey(inputs.Options.Cv, f)] = alpha;
+            // A wide fold leaves gigabytes of large arrays and libtorch buffers that the GC and glibc would otherwise
+            // carry into the next fold, doubling the peak.
+            if (SparseBytes(inputs.Source.Rows, inputs.LiveX.Length, inputs.LiveY.Length, scores.Length) > WideFold) ProcessMemory.Release();
         }
         return MetricResult.Fitted(this, inputs.Cv, scores, details);
     }
