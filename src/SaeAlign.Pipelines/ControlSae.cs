@@ -11,7 +11,8 @@ public static class ControlSae
 {
     public static SaeDictionary Untrained(SaeConfig config, int dIn, long seed)
     {
-        using var model = SaeModels.Create(config with { Seed = Seeds.Derive(seed, "random-sae") }, dIn, TorchSharp.torch.zeros(dIn));
+        var seeded = config with { Seed = Seeds.Derive(seed, "random-sae") };
+        using var model = seeded.Architecture.Create(seeded, dIn, TorchSharp.torch.zeros(dIn));
         return SaeDictionary.FromModel(model, 1.0, null);
     }
 

@@ -23,7 +23,7 @@ public class SparseTopKStepTests
         var config = SaeConfig.For(SaeArchitecture.TopK) with { DSae = dSae, K = k, AuxK = Math.Max(1, dSae / 3), Seed = 3 };
         using var generator = new Generator(17);
         var x = randn(batch, dIn, generator: generator);
-        using var model = (TopKSae)SaeModels.Create(config, dIn, randn(dIn, generator: generator) * 0.1);
+        using var model = (TopKSae)config.Architecture.Create(config, dIn, randn(dIn, generator: generator) * 0.1);
         using var decoder = sparse?.Invoke(model.WDec);
         model.SparseDecoder = decoder?.Decode;
         var dead = arange(dSae).remainder(3).eq(0);

@@ -13,10 +13,11 @@ public class ToyScienceTests
     [OneTimeSetUp]
     public void TrainToy() => toy = Samples.Toy(neurons: 32, toySteps: 1500, rows: 30_000);
 
-    [TestCase(SaeArchitecture.PaperToy, 60)]
-    [TestCase(SaeArchitecture.TopK, 6)]
-    public void LatentsTrackFeaturesBetterThanNeurons(SaeArchitecture architecture, int epochs)
+    [TestCase("paper-toy", 60)]
+    [TestCase("topk", 6)]
+    public void LatentsTrackFeaturesBetterThanNeurons(string name, int epochs)
     {
+        var architecture = SaeArchitecture.Get(name, "test case");
         var hidden = toy.Evaluation.Hidden[0];
         var config = SaeConfig.For(architecture) with { DSae = 64, K = 7, Batch = 1024, Epochs = epochs, TrainFraction = 0.8, LearningRate = 1e-3 };
         var result = new SaeTrainer(config).Train(hidden);

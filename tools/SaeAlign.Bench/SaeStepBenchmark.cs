@@ -29,7 +29,7 @@ public class SaeTopKStepBenchmark
     {
         TorchRuntime.Configure();
         var config = SaeConfig.For(SaeArchitecture.TopK) with { DSae = DSae, K = K };
-        model = (TopKSae)SaeModels.Create(config, DIn, zeros(DIn));
+        model = (TopKSae)config.Architecture.Create(config, DIn, zeros(DIn));
         bag = new EmbeddingBagDecoder(model.WDec);
         if (Decode == "sparse") model.SparseDecoder = bag.Decode;
         optimizer = optim.Adam(model.Parameters.Select(p => p.Parameter), 2e-4);

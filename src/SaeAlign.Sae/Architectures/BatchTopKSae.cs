@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -53,4 +54,28 @@ public sealed class BatchTopKSae : SparseAutoencoder
         if (step == 0) threshold.copy_(smallest.expand_as(threshold));
         else threshold.mul_(1 - Config.ThresholdEmaRate).add_(smallest * Config.ThresholdEmaRate);
     }
+}
+
+/// <summary>
+/// batchtopk: written as SAELens "jumprelu" (how SAELens saves BatchTopK for inference) with k in SaeAlign's
+/// metadata; read from "batchtopk", or from "jumprelu" when the metadata names it.
+/// </summary>
+internal sealed class BatchTopKArchitecture : SaeArchitecture
+{
+    public override string Name => "batchtopk";
+    public override SaeSparsity Sparsity => SaeSparsity.K;
+    public override bool HasThreshold => true;
+    public override IReadOnlyList<string> SaeLensNames => ["jumprelu", "batchtopk"];
+
+    public override bool ReadsSaeLens(string saeLensName, string? recorded, bool subtractsDecoderBias) =>
+        saeLensName == "batchtopk" || recorded == Name;
+
+    public override void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) => metadata["saealign_k"] = dictionary.K;
+
+    public override int ReadSaeLensK(SaeLensConfig config) => config.OptionalInt("k") ?? config.OptionalMetadataInt("saealign_k") ?? 1;
+
+    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) =>
+        new BatchTopKSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec, t.Threshold!);
+
+    protected override Tensor InitialThreshold(SaeConfig config, int dSae) => zeros(dSae);
 }

@@ -46,3 +46,20 @@ public sealed class JumpReluSae : SparseAutoencoder
         return new SaeStep(loss, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["l0"] = l0 });
     }
 }
+
+/// <summary>jumprelu: SAELens "jumprelu" with a threshold tensor.</summary>
+internal sealed class JumpReluArchitecture : SaeArchitecture
+{
+    public override string Name => "jumprelu";
+    public override SaeSparsity Sparsity => SaeSparsity.L0Penalty;
+    public override bool HasThreshold => true;
+    public override IReadOnlyList<string> SaeLensNames => ["jumprelu"];
+
+    // The L0 penalty carries the decoder scale in the loss itself.
+    public override SaeConfig Defaults => base.Defaults with { UnitNormDecoder = false };
+
+    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) =>
+        new JumpReluSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec, t.Threshold!);
+
+    protected override Tensor InitialThreshold(SaeConfig config, int dSae) => full(dSae, config.JumpReluInitThreshold);
+}

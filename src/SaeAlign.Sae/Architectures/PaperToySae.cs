@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -13,8 +14,6 @@ public sealed class PaperToySae : SparseAutoencoder
 {
     public PaperToySae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
         : base(config, dIn, wEnc, wDec, bEnc, bDec) { }
-
-    public override bool SubtractsDecoderBias => false;
 
     /// <summary>Xavier-normal W_enc then W_dec from one generator, as nn.init.xavier_normal_ after torch.manual_seed(seed).</summary>
     public static PaperToySae Initialize(SaeConfig config, int dIn)
@@ -47,4 +46,38 @@ public sealed class PaperToySae : SparseAutoencoder
         var (values, indices) = topk(hidden, Config.K, dim: -1);
         return zeros_like(hidden).scatter(-1, indices, nn.functional.relu(values));
     }
+}
+
+/// <summary>
+/// paper-toy: written as SAELens "topk" with apply_b_dec_to_input = false; read back as paper-toy only when
+/// SaeAlign's metadata names it and the input is not centred (otherwise it is a topk SAE).
+/// </summary>
+internal sealed class PaperToyArchitecture : SaeArchitecture
+{
+    public override string Name => "paper-toy";
+    public override SaeSparsity Sparsity => SaeSparsity.K;
+    public override bool SubtractsDecoderBias => false;
+    public override IReadOnlyList<string> SaeLensNames => ["topk"];
+
+    /// <summary>
+    /// The paper's train_sae: ToySAE(n_neurons, 64, topk=7), AdamW(lr=1e-3) with torch's default weight
+    /// decay 0.01, batch 1024, data in order, one pass over the first 80% of the activations.
+    /// </summary>
+    public override SaeConfig Defaults => base.Defaults with
+    {
+        DSae = 64, K = 7, Batch = 1024, TrainFraction = 0.8, Shuffle = false,
+        LearningRate = 1e-3, WeightDecay = 0.01, AuxKCoefficient = 0.1, DecoderBiasInit = DecoderBiasInit.Zeros,
+        NormalizeInput = false, UnitNormDecoder = false,
+    };
+
+    public override bool ReadsSaeLens(string saeLensName, string? recorded, bool subtractsDecoderBias) =>
+        recorded == Name && !subtractsDecoderBias;
+
+    public override void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) => WriteSaeLensK(dictionary, config);
+    public override int ReadSaeLensK(SaeLensConfig config) => config.Int("k");
+
+    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) => new PaperToySae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
+
+    /// <summary>Xavier-normal as the paper, whatever the decoder bias (the paper's starts at 0).</summary>
+    public override SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias) => PaperToySae.Initialize(config, dIn);
 }

@@ -25,3 +25,16 @@ public sealed class ReluL1Sae : SparseAutoencoder
         return new SaeStep(loss, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["l1"] = l1 });
     }
 }
+
+/// <summary>relu-l1: SAELens "standard"; folders from SAELens with no architecture are this one.</summary>
+internal sealed class ReluL1Architecture : SaeArchitecture
+{
+    public override string Name => "relu-l1";
+    public override SaeSparsity Sparsity => SaeSparsity.L1Penalty;
+    public override IReadOnlyList<string> SaeLensNames => ["standard"];
+
+    // Decoder-norm-weighted L1 carries the decoder scale in the loss itself.
+    public override SaeConfig Defaults => base.Defaults with { UnitNormDecoder = false };
+
+    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) => new ReluL1Sae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
+}

@@ -1,25 +1,20 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SaeAlign.Core;
+using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
 
-/// <summary>The SAE architectures; their CLI and file names are the kebab-case forms (relu-l1, topk, ...).</summary>
-public enum SaeArchitecture
+/// <summary>How an architecture makes its codes sparse, and so which settings it reads.</summary>
+public enum SaeSparsity
 {
-    /// <summary>ReLU encoder, MSE + λ Σ f_i ||W_dec,i|| (SAELens "standard").</summary>
-    [JsonStringEnumMemberName("relu-l1")]
-    ReluL1,
-    /// <summary>k largest pre-activations per row, with AuxK for dead latents.</summary>
-    [JsonStringEnumMemberName("topk")]
-    TopK,
-    /// <summary>k·B largest activations across the batch; a JumpReLU threshold at inference.</summary>
-    [JsonStringEnumMemberName("batchtopk")]
-    BatchTopK,
-    /// <summary>Per-latent learned threshold, straight-through rectangle-kernel gradients, L0 penalty.</summary>
-    [JsonStringEnumMemberName("jumprelu")]
-    JumpRelu,
-    /// <summary>The disentanglement paper's ToySAE (cest-andre/align-interp), reproduced exactly.</summary>
-    [JsonStringEnumMemberName("paper-toy")]
-    PaperToy,
+    /// <summary>k active latents per row (or per row on average): reads <see cref="SaeConfig.K"/>.</summary>
+    K,
+    /// <summary>An L1 penalty on the codes: reads the L1 coefficient.</summary>
+    L1Penalty,
+    /// <summary>A learned threshold under an L0 penalty: reads the L0 coefficient.</summary>
+    L0Penalty,
 }
 
 /// <summary>How the decoder bias b_dec starts.</summary>
@@ -31,22 +26,109 @@ public enum DecoderBiasInit
     GeometricMedian,
 }
 
-public static class SaeArchitectureNames
+/// <summary>The weights a model is built from: fresh ones, or a dictionary's. The threshold is null for architectures without one.</summary>
+public sealed record SaeTensors(Tensor WEnc, Tensor WDec, Tensor BEnc, Tensor BDec, Tensor? Threshold);
+
+/// <summary>
+/// Everything SaeAlign knows about one SAE architecture: its name in configs and files, its facts, its
+/// defaults, how its model is built and how it maps to SAELens. Each descriptor lives beside its model
+/// (<c>TopKSae.cs</c>, ...), and this class is the one registry; code elsewhere asks the descriptor and
+/// never switches over names, so an architecture is one file plus its line in <see cref="All"/>.
+/// </summary>
+[JsonConverter(typeof(SaeArchitectureJsonConverter))]
+public abstract class SaeArchitecture
 {
-    public static string Name(this SaeArchitecture architecture) => architecture switch
+    public static SaeArchitecture ReluL1 { get; } = new ReluL1Architecture();
+    public static SaeArchitecture TopK { get; } = new TopKArchitecture();
+    public static SaeArchitecture BatchTopK { get; } = new BatchTopKArchitecture();
+    public static SaeArchitecture JumpRelu { get; } = new JumpReluArchitecture();
+    public static SaeArchitecture PaperToy { get; } = new PaperToyArchitecture();
+
+    /// <summary>Every architecture, in the order the CLI lists them.</summary>
+    public static IReadOnlyList<SaeArchitecture> All { get; } = [ReluL1, TopK, BatchTopK, JumpRelu, PaperToy];
+
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(a => a.Name)];
+
+    /// <summary>The architecture named <paramref name="name"/> (kebab-case, any case), or null.</summary>
+    public static SaeArchitecture? Find(string name) => All.FirstOrDefault(a => a.Name == name.Trim().ToLowerInvariant());
+
+    /// <summary>The architecture named <paramref name="name"/>; an unknown name is bad input naming <paramref name="source"/>.</summary>
+    public static SaeArchitecture Get(string name, string source) =>
+        Find(name) ?? throw new InvalidInputException($"{source}: {Unknown(name)}");
+
+    internal static string Unknown(string name) => $"unknown architecture '{name}'. Use one of: {string.Join(", ", Names)}.";
+
+    /// <summary>The kebab-case name of configs, files and the CLI (relu-l1, topk, ...).</summary>
+    public abstract string Name { get; }
+
+    public abstract SaeSparsity Sparsity { get; }
+
+    /// <summary>Whether the config's k is the architecture's sparsity (k per row, or on average).</summary>
+    public bool UsesK => Sparsity == SaeSparsity.K;
+
+    /// <summary>SAELens' apply_b_dec_to_input: whether the encoder centres its input on b_dec.</summary>
+    public virtual bool SubtractsDecoderBias => true;
+
+    /// <summary>Whether inference uses a per-latent threshold, which dictionaries and SAELens folders then store.</summary>
+    public virtual bool HasThreshold => false;
+
+    /// <summary>The architecture's defaults (SAELens / sparsify practice unless the descriptor says otherwise).</summary>
+    public virtual SaeConfig Defaults => new() { Architecture = this };
+
+    /// <summary>The SAELens cfg.json architectures this one is read from; the first is the one it is written as.</summary>
+    public abstract IReadOnlyList<string> SaeLensNames { get; }
+
+    /// <summary>
+    /// Whether a SAELens folder of <paramref name="saeLensName"/> (one of <see cref="SaeLensNames"/>) is this
+    /// architecture, given the SaeAlign architecture its metadata names (null in folders from SAELens itself).
+    /// </summary>
+    public virtual bool ReadsSaeLens(string saeLensName, string? recorded, bool subtractsDecoderBias) => true;
+
+    /// <summary>Adds this architecture's own cfg.json fields (k, ...) to <paramref name="config"/> and <paramref name="metadata"/>.</summary>
+    public virtual void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) { }
+
+    /// <summary>The dictionary's k from a cfg.json; 0 for architectures without one.</summary>
+    public virtual int ReadSaeLensK(SaeLensConfig config) => 0;
+
+    /// <summary>The model on <paramref name="tensors"/>; the model copies what it keeps.</summary>
+    public abstract SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors tensors);
+
+    /// <summary>
+    /// A freshly initialised model: decoder rows in random directions (norm 1 when rows are kept at unit norm,
+    /// 0.1 otherwise, as in Anthropic's April 2024 update), W_enc = W_decᵀ, b_enc = 0, b_dec = <paramref name="decoderBias"/>.
+    /// </summary>
+    public virtual SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias)
     {
-        SaeArchitecture.ReluL1 => "relu-l1",
-        SaeArchitecture.TopK => "topk",
-        SaeArchitecture.BatchTopK => "batchtopk",
-        SaeArchitecture.JumpRelu => "jumprelu",
-        _ => "paper-toy",
-    };
+        using var scope = NewDisposeScope();
+        int dSae = config.ResolvedDSae(dIn);
+        using var generator = new Generator((ulong)config.Seed);
+        var directions = randn(dSae, dIn, generator: generator);
+        var wDec = directions / directions.norm(1, keepdim: true).clamp_min(1e-12) * (config.UnitNormDecoder ? 1.0 : 0.1);
+        return Build(config, dIn, new SaeTensors(wDec.t().contiguous(), wDec, zeros(dSae), decoderBias, InitialThreshold(config, dSae)));
+    }
 
-    public static IReadOnlyList<string> All { get; } = Enum.GetValues<SaeArchitecture>().Select(Name).ToArray();
+    /// <summary>The threshold a fresh model starts from; null for architectures without one.</summary>
+    protected virtual Tensor? InitialThreshold(SaeConfig config, int dSae) => null;
 
-    /// <summary>Parses a kebab-case name; an unknown name is bad input naming <paramref name="source"/>.</summary>
-    public static SaeArchitecture Parse(string text, string source) =>
-        Enum.GetValues<SaeArchitecture>().FirstOrDefault(a => a.Name() == text.Trim().ToLowerInvariant(), (SaeArchitecture)(-1)) is var a && a >= 0
-            ? a
-            : throw new Core.InvalidInputException($"{source}: unknown architecture '{text}'. Use one of: {string.Join(", ", All)}.");
+    /// <summary>k in cfg.json as SAELens' topk SAEs hold it.</summary>
+    protected static void WriteSaeLensK(SaeDictionary dictionary, JsonObject config)
+    {
+        config["k"] = dictionary.K;
+        config["rescale_acts_by_decoder_norm"] = false;
+    }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>An architecture as its name, so configs, specs and checkpoints stay as they were written.</summary>
+internal sealed class SaeArchitectureJsonConverter : JsonConverter<SaeArchitecture>
+{
+    public override SaeArchitecture Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"expected one of {string.Join(", ", SaeArchitecture.Names)}");
+        string name = reader.GetString()!;
+        return SaeArchitecture.Find(name) ?? throw new JsonException(SaeArchitecture.Unknown(name));
+    }
+
+    public override void Write(Utf8JsonWriter writer, SaeArchitecture value, JsonSerializerOptions options) => writer.WriteStringValue(value.Name);
 }

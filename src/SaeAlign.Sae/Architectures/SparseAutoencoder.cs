@@ -44,8 +44,8 @@ public abstract class SparseAutoencoder : IDisposable
     public Parameter BEnc { get; }
     public Parameter BDec { get; }
 
-    /// <summary>SAELens' apply_b_dec_to_input: the paper's ToySAE does not centre its input on b_dec.</summary>
-    public virtual bool SubtractsDecoderBias => true;
+    /// <summary>SAELens' apply_b_dec_to_input, a fact of the architecture (the paper's ToySAE does not centre its input on b_dec).</summary>
+    public bool SubtractsDecoderBias => Config.Architecture.SubtractsDecoderBias;
 
     /// <summary>The trained tensors by SAELens name, in a fixed order (checkpoints, optimiser state).</summary>
     public virtual IReadOnlyList<(string Name, Parameter Parameter)> Parameters =>

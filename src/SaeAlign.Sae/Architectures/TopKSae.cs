@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -48,4 +49,16 @@ public sealed class TopKSae : SparseAutoencoder
         var aux = AuxKLoss(x, output, pre, deadMask, decode, gather);
         return new SaeStep(mse + aux, output, LatentActivity.OfSelected(indices, values, DSae), new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
     }
+}
+
+/// <summary>topk: SAELens "topk" with k in cfg.json.</summary>
+internal sealed class TopKArchitecture : SaeArchitecture
+{
+    public override string Name => "topk";
+    public override SaeSparsity Sparsity => SaeSparsity.K;
+    public override IReadOnlyList<string> SaeLensNames => ["topk"];
+    public override void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) => WriteSaeLensK(dictionary, config);
+    public override int ReadSaeLensK(SaeLensConfig config) => config.Int("k");
+
+    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) => new TopKSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
 }

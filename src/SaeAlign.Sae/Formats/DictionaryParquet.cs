@@ -33,7 +33,7 @@ public static class DictionaryParquet
             [Prefix + "content"] = "sae-dictionary",
             [Prefix + "d_in"] = dIn.ToString(CultureInfo.InvariantCulture),
             [Prefix + "d_sae"] = dSae.ToString(CultureInfo.InvariantCulture),
-            [Prefix + "architecture"] = dictionary.Architecture.Name(),
+            [Prefix + "architecture"] = dictionary.Architecture.Name,
             [Prefix + "k"] = dictionary.K.ToString(CultureInfo.InvariantCulture),
             [Prefix + "b_dec"] = JsonSerializer.Serialize(dictionary.BDec),
             [Prefix + "apply_b_dec_to_input"] = dictionary.SubtractsDecoderBias ? "true" : "false",
@@ -70,7 +70,7 @@ public static class DictionaryParquet
                 : throw new InvalidInputException($"{path}: not an SAE dictionary (no metadata '{Prefix + key}').");
             int Int(string key) => int.TryParse(Meta(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
                 : throw new InvalidInputException($"{path}: metadata '{Prefix + key}' is '{Meta(key)}', expected an integer.");
-            var architecture = SaeArchitectureNames.Parse(Meta("architecture"), $"{path}: metadata '{Prefix}architecture'");
+            var architecture = SaeArchitecture.Get(Meta("architecture"), $"{path}: metadata '{Prefix}architecture'");
             int dIn = Int("d_in"), dSae = Int("d_sae"), k = Int("k");
             float[] bDec;
             try
@@ -112,7 +112,7 @@ public static class DictionaryParquet
             var own = metadata.Where(kv => !kv.Key.StartsWith(Prefix, StringComparison.Ordinal) || kv.Key is "saealign.input_scale" or "saealign.config")
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
             var dictionary = new SaeDictionary(architecture, dIn, dSae, k, wEnc, wDec, bEnc, bDec,
-                architecture is SaeArchitecture.JumpRelu or SaeArchitecture.BatchTopK ? threshold : null,
+                architecture.HasThreshold ? threshold : null,
                 density.All(float.IsNaN) ? null : density, own);
             dictionary.Validate(path);
             return dictionary;

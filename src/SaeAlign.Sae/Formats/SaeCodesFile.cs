@@ -24,7 +24,7 @@ public static class SaeCodesFile
         ActivationFile.Write(outputPath, outputOption, codes, new Dictionary<string, string>
         {
             ["saealign.content"] = "sae codes",
-            ["saealign.architecture"] = dictionary.Architecture.Name(),
+            ["saealign.architecture"] = dictionary.Architecture.Name,
         });
         return codes;
     }

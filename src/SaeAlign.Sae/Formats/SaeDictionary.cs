@@ -22,17 +22,17 @@ public sealed record SaeDictionary(
     float[]? Density,
     IReadOnlyDictionary<string, string> Metadata)
 {
-    /// <summary>Whether inference centres x on b_dec first (SAELens apply_b_dec_to_input); only paper-toy does not.</summary>
-    public bool SubtractsDecoderBias => Architecture != SaeArchitecture.PaperToy;
+    /// <summary>Whether inference centres x on b_dec first (SAELens apply_b_dec_to_input).</summary>
+    public bool SubtractsDecoderBias => Architecture.SubtractsDecoderBias;
 
-    public bool HasThreshold => Architecture is SaeArchitecture.JumpRelu or SaeArchitecture.BatchTopK;
+    public bool HasThreshold => Architecture.HasThreshold;
 
     /// <summary>Checks every array against d_in and d_sae; <paramref name="source"/> names the file in the message.</summary>
     public void Validate(string source)
     {
         InvalidInputException.Require(DIn >= 1, $"{source}: d_in must be at least 1, got {DIn}.");
         InvalidInputException.Require(DSae >= 1, $"{source}: d_sae must be at least 1, got {DSae}.");
-        if (Architecture is SaeArchitecture.TopK or SaeArchitecture.PaperToy or SaeArchitecture.BatchTopK)
+        if (Architecture.UsesK)
             InvalidInputException.Require(K >= 1 && K <= DSae, $"{source}: k must be between 1 and d_sae = {DSae}, got {K}.");
         Length(WEnc, (long)DIn * DSae, "W_enc", $"[{DIn}, {DSae}]", source);
         Length(WDec, (long)DSae * DIn, "W_dec", $"[{DSae}, {DIn}]", source);
@@ -40,7 +40,7 @@ public sealed record SaeDictionary(
         Length(BDec, DIn, "b_dec", $"[{DIn}]", source);
         if (HasThreshold)
         {
-            InvalidInputException.Require(Threshold is not null, $"{source}: a {Architecture.Name()} SAE needs a 'threshold' per latent.");
+            InvalidInputException.Require(Threshold is not null, $"{source}: a {Architecture.Name} SAE needs a 'threshold' per latent.");
             Length(Threshold!, DSae, "threshold", $"[{DSae}]", source);
         }
         if (Density is not null) Length(Density, DSae, "density", $"[{DSae}]", source);
@@ -56,18 +56,9 @@ public sealed record SaeDictionary(
     {
         using var scope = NewDisposeScope();
         var config = SaeConfig.For(Architecture) with { DSae = DSae, K = K };
-        var wEnc = tensor(WEnc).reshape(DIn, DSae);
-        var wDec = tensor(WDec).reshape(DSae, DIn);
-        var bEnc = tensor(BEnc);
-        var bDec = tensor(BDec);
-        return Architecture switch
-        {
-            SaeArchitecture.PaperToy => new PaperToySae(config, DIn, wEnc, wDec, bEnc, bDec),
-            SaeArchitecture.TopK => new TopKSae(config, DIn, wEnc, wDec, bEnc, bDec),
-            SaeArchitecture.ReluL1 => new ReluL1Sae(config, DIn, wEnc, wDec, bEnc, bDec),
-            SaeArchitecture.JumpRelu => new JumpReluSae(config, DIn, wEnc, wDec, bEnc, bDec, tensor(Threshold!)),
-            _ => new BatchTopKSae(config, DIn, wEnc, wDec, bEnc, bDec, tensor(Threshold!)),
-        };
+        return Architecture.Build(config, DIn, new SaeTensors(
+            tensor(WEnc).reshape(DIn, DSae), tensor(WDec).reshape(DSae, DIn), tensor(BEnc), tensor(BDec),
+            HasThreshold ? tensor(Threshold!) : null));
     }
 
     /// <summary>

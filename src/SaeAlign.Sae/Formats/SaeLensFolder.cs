@@ -7,10 +7,9 @@ namespace SaeAlign.Sae;
 
 /// <summary>
 /// SAELens v6 folders: <c>cfg.json</c> + <c>sae_weights.safetensors</c> with W_enc [d_in, d_sae],
-/// W_dec [d_sae, d_in], b_enc, b_dec and, for JumpReLU, threshold. relu-l1 is SAELens "standard";
-/// topk and paper-toy are "topk" (paper-toy with apply_b_dec_to_input = false); jumprelu and batchtopk are
-/// "jumprelu" (SAELens saves BatchTopK for inference that way). metadata.saealign_architecture records the
-/// SaeAlign architecture so a round trip gives it back.
+/// W_dec [d_sae, d_in], b_enc, b_dec and, for architectures with one, threshold. Each architecture's
+/// descriptor says which SAELens architecture it is (<see cref="SaeArchitecture.SaeLensNames"/>) and adds its
+/// own fields; metadata.saealign_architecture records the SaeAlign architecture so a round trip gives it back.
 /// </summary>
 public static class SaeLensFolder
 {
@@ -31,15 +30,9 @@ public static class SaeLensFolder
         if (dictionary.HasThreshold) tensors.Add(("threshold", new SafeTensor([dictionary.DSae], dictionary.Threshold!)));
         Safetensors.Write(Path.Combine(folder, WeightsFile), tensors);
 
-        string architecture = dictionary.Architecture switch
-        {
-            SaeArchitecture.ReluL1 => "standard",
-            SaeArchitecture.TopK or SaeArchitecture.PaperToy => "topk",
-            _ => "jumprelu",
-        };
         var config = new JsonObject
         {
-            ["architecture"] = architecture,
+            ["architecture"] = dictionary.Architecture.SaeLensNames[0],
             ["d_in"] = dictionary.DIn,
             ["d_sae"] = dictionary.DSae,
             ["dtype"] = "float32",
@@ -48,13 +41,8 @@ public static class SaeLensFolder
             ["normalize_activations"] = "none",
             ["reshape_activations"] = "none",
         };
-        if (architecture == "topk")
-        {
-            config["k"] = dictionary.K;
-            config["rescale_acts_by_decoder_norm"] = false;
-        }
-        var metadata = new JsonObject { [ArchitectureKey] = dictionary.Architecture.Name() };
-        if (dictionary.Architecture == SaeArchitecture.BatchTopK) metadata["saealign_k"] = dictionary.K;
+        var metadata = new JsonObject { [ArchitectureKey] = dictionary.Architecture.Name };
+        dictionary.Architecture.WriteSaeLens(dictionary, config, metadata);
         config["metadata"] = metadata;
         AtomicFile.WriteAllText(Path.Combine(folder, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
@@ -75,6 +63,7 @@ public static class SaeLensFolder
             throw new InvalidInputException($"{configPath}: malformed cfg.json ({e.Message}).", e);
         }
         int dIn = Int(config, "d_in", configPath), dSae = Int(config, "d_sae", configPath);
+        // SAELens configs from before the architecture field are all "standard" SAEs.
         string architecture = Text(config, "architecture", configPath) ?? "standard";
         string normalisation = Text(config, "normalize_activations", configPath) ?? "none";
         InvalidInputException.Require(normalisation == "none",
@@ -82,22 +71,8 @@ public static class SaeLensFolder
         bool subtract = config["apply_b_dec_to_input"] is not JsonValue v || (v.TryGetValue<bool>(out var b) ? b
             : throw new InvalidInputException($"{configPath}: malformed cfg.json: apply_b_dec_to_input is not a boolean."));
         string? own = (config["metadata"] as JsonObject)?[ArchitectureKey] is JsonValue a && a.TryGetValue<string>(out var s) ? s : null;
-        var kind = architecture switch
-        {
-            "standard" => SaeArchitecture.ReluL1,
-            "topk" => own == "paper-toy" && !subtract ? SaeArchitecture.PaperToy : SaeArchitecture.TopK,
-            "jumprelu" => own == "batchtopk" ? SaeArchitecture.BatchTopK : SaeArchitecture.JumpRelu,
-            "batchtopk" => SaeArchitecture.BatchTopK,
-            _ => throw new InvalidInputException(
-                $"{configPath}: architecture '{architecture}' is not supported; SaeAlign reads standard, topk, jumprelu and batchtopk."),
-        };
-        int k = kind switch
-        {
-            SaeArchitecture.TopK or SaeArchitecture.PaperToy => Int(config, "k", configPath),
-            SaeArchitecture.BatchTopK => config["k"] is not null ? Int(config, "k", configPath)
-                : (config["metadata"] as JsonObject)?["saealign_k"] is not null ? Int((JsonObject)config["metadata"]!, "saealign_k", configPath) : 1,
-            _ => 0,
-        };
+        var kind = Architecture(architecture, own, subtract, configPath);
+        int k = kind.ReadSaeLensK(new SaeLensConfig(config, configPath));
 
         string weightsPath = Path.Combine(folder, WeightsFile);
         var (tensors, _) = Safetensors.Read(weightsPath);
@@ -107,12 +82,25 @@ public static class SaeLensFolder
         var wDec = Oriented(Get("W_dec"), dSae, dIn, "W_dec", weightsPath);
         var bEnc = Get("b_enc").Values;
         var bDec = Get("b_dec").Values;
-        float[]? threshold = kind is SaeArchitecture.JumpRelu or SaeArchitecture.BatchTopK ? Get("threshold").Values : null;
-        if (!subtract && kind != SaeArchitecture.PaperToy && bEnc.Length == dSae && bDec.Length == dIn)
+        float[]? threshold = kind.HasThreshold ? Get("threshold").Values : null;
+        if (!subtract && kind.SubtractsDecoderBias && bEnc.Length == dSae && bDec.Length == dIn)
             bEnc = FoldDecoderBias(wEnc, bEnc, bDec, dIn, dSae);
         var dictionary = new SaeDictionary(kind, dIn, dSae, k, wEnc, wDec, bEnc, bDec, threshold, null, new Dictionary<string, string>());
         dictionary.Validate(weightsPath);
         return dictionary;
+    }
+
+    /// <summary>
+    /// The architecture that reads a folder of SAELens architecture <paramref name="saeLens"/>: of those that
+    /// take it, the one SaeAlign's metadata recorded (<paramref name="recorded"/>), else the first.
+    /// </summary>
+    private static SaeArchitecture Architecture(string saeLens, string? recorded, bool subtract, string configPath)
+    {
+        var readers = SaeArchitecture.All.Where(a => a.SaeLensNames.Contains(saeLens) && a.ReadsSaeLens(saeLens, recorded, subtract)).ToList();
+        if (readers.Count > 0) return readers.FirstOrDefault(a => a.Name == recorded) ?? readers[0];
+        var supported = SaeArchitecture.All.SelectMany(a => a.SaeLensNames).Distinct().ToList();
+        throw new InvalidInputException(
+            $"{configPath}: architecture '{saeLens}' is not supported; SaeAlign reads {string.Join(", ", supported[..^1])} and {supported[^1]}.");
     }
 
     /// <summary>x W + b_enc = (x - b_dec) W + (b_enc + b_dec W): an SAE that does not centre its input becomes one that does.</summary>
@@ -139,7 +127,7 @@ public static class SaeLensFolder
         throw new InvalidInputException($"{path}: '{name}' has shape [{string.Join(", ", tensor.Shape)}]; cfg.json's d_in and d_sae need [{rows}, {columns}].");
     }
 
-    private static int Int(JsonObject config, string key, string path) =>
+    internal static int Int(JsonObject config, string key, string path) =>
         config[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i
         : config[key] is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) && x is >= 0 and <= int.MaxValue ? (int)x
         : throw new InvalidInputException($"{path}: malformed cfg.json: '{key}' is missing or not an integer.");
@@ -148,4 +136,23 @@ public static class SaeLensFolder
         config[key] is null ? null
         : config[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s
         : throw new InvalidInputException($"{path}: malformed cfg.json: '{key}' is not a string.");
+}
+
+/// <summary>A cfg.json being read, for the fields an architecture's descriptor reads itself; a malformed one names the file.</summary>
+public sealed class SaeLensConfig
+{
+    private readonly JsonObject config;
+    private readonly string path;
+
+    internal SaeLensConfig(JsonObject config, string path) => (this.config, this.path) = (config, path);
+
+    /// <summary>The integer <paramref name="key"/>; missing or malformed is bad input.</summary>
+    public int Int(string key) => SaeLensFolder.Int(config, key, path);
+
+    /// <summary>The integer <paramref name="key"/>, or null when cfg.json does not have it.</summary>
+    public int? OptionalInt(string key) => config[key] is null ? null : Int(key);
+
+    /// <summary>The integer <paramref name="key"/> of cfg.json's metadata object, or null when it is absent.</summary>
+    public int? OptionalMetadataInt(string key) =>
+        config["metadata"] is JsonObject metadata && metadata[key] is not null ? SaeLensFolder.Int(metadata, key, path) : null;
 }

@@ -6,7 +6,8 @@ namespace SaeAlign.Sae;
 
 /// <summary>
 /// Everything that fixes an SAE training run besides the data. <see cref="For"/> gives each
-/// architecture's defaults (SAELens / sparsify practice; <c>paper-toy</c> exactly as the paper's code).
+/// architecture's defaults (its <see cref="SaeArchitecture.Defaults"/>). Every architecture's settings are
+/// fields here, so configs, checkpoints and run folders keep one JSON shape; each architecture reads its own.
 /// A checkpoint records its config, and a resume with a different one is refused.
 /// </summary>
 public sealed record SaeConfig
@@ -49,21 +50,8 @@ public sealed record SaeConfig
     /// <summary>Keep decoder rows at unit norm, removing the gradient component parallel to each row.</summary>
     public bool UnitNormDecoder { get; init; } = true;
 
-    /// <summary>The defaults of <paramref name="architecture"/>.</summary>
-    public static SaeConfig For(SaeArchitecture architecture) => architecture switch
-    {
-        // The paper's train_sae: ToySAE(n_neurons, 64, topk=7), AdamW(lr=1e-3) with torch's default
-        // weight decay 0.01, batch 1024, data in order, one pass over the first 80% of the activations.
-        SaeArchitecture.PaperToy => new SaeConfig
-        {
-            Architecture = architecture, DSae = 64, K = 7, Batch = 1024, TrainFraction = 0.8, Shuffle = false,
-            LearningRate = 1e-3, WeightDecay = 0.01, AuxKCoefficient = 0.1, DecoderBiasInit = DecoderBiasInit.Zeros,
-            NormalizeInput = false, UnitNormDecoder = false,
-        },
-        // Decoder-norm-weighted L1 and the L0 penalty carry the decoder scale in the loss themselves.
-        SaeArchitecture.ReluL1 or SaeArchitecture.JumpRelu => new SaeConfig { Architecture = architecture, UnitNormDecoder = false },
-        _ => new SaeConfig { Architecture = architecture },
-    };
+    /// <summary>The defaults of <paramref name="architecture"/>, which its descriptor gives.</summary>
+    public static SaeConfig For(SaeArchitecture architecture) => architecture.Defaults;
 
     public int ResolvedDSae(int dIn) => DSae == 0 ? 8 * dIn : DSae;
     /// <summary>The optimizer steps of a run over <paramref name="trainRows"/> rows.</summary>
@@ -82,8 +70,7 @@ public sealed record SaeConfig
         InvalidInputException.Require(DSae >= 0, $"--d-sae must be at least 1, got {DSae}.");
         int dSae = DSae > 0 ? DSae : dIn is { } d ? ResolvedDSae(d) : int.MaxValue;
         string upTo = dSae == int.MaxValue ? "at least 1" : $"between 1 and d_sae = {dSae}";
-        bool usesK = Architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.PaperToy;
-        if (usesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"--k must be {upTo}, got {K}.");
+        if (Architecture.UsesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"--k must be {upTo}, got {K}.");
         InvalidInputException.Require(Batch >= 1, $"--batch must be at least 1, got {Batch}.");
         InvalidInputException.Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}.");
         InvalidInputException.Require(Steps >= 0, $"--steps must be at least 1, got {Steps}.");

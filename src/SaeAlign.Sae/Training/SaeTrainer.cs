@@ -35,7 +35,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
         double scale = checkpoint?.InputScale ?? (config.NormalizeInput ? InputScale(raw) : 1.0);
         var x = scale == 1.0 ? raw : raw * scale;
 
-        using var model = SaeModels.Create(config, dIn, DecoderBiasInit(x));
+        using var model = config.Architecture.Create(config, dIn, DecoderBiasInit(x));
         // Disposed on return, not after the loop: an embedding bag shares W_dec and frees it, and FromModel still reads it.
         using var sparse = model is TopKSae topK && options.SparseDecoder is { } build ? build(topK.WDec) : null;
         if (sparse is not null) ((TopKSae)model).SparseDecoder = sparse.Decode;

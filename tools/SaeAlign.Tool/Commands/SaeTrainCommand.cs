@@ -15,7 +15,7 @@ internal static class SaeTrainCommand
     public static Command Create(CliConsole console)
     {
         var activations = new Option<string>("--activations") { Description = "Activation file (.parquet or .npy), rows = stimuli.", Required = true };
-        var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", SaeArchitectureNames.All)}.", DefaultValueFactory = _ => "topk" };
+        var arch = new Option<string>("--arch") { Description = $"Architecture: {string.Join(", ", SaeArchitecture.Names)}.", DefaultValueFactory = _ => SaeArchitecture.TopK.Name };
         var dSae = new Option<int?>("--d-sae") { Description = "Latents (default 8 x d_in; paper-toy 64)." };
         var k = new Option<int?>("--k") { Description = "Active latents per row (topk, batchtopk, paper-toy; default 32, paper-toy 7)." };
         var seed = new Option<long?>("--seed") { Description = "Seed of the initialisation and the data order (default 0)." };
@@ -58,7 +58,7 @@ internal static class SaeTrainCommand
         {
             var config = new SaeTrainSettings
             {
-                Arch = SaeArchitectureNames.Parse(parse.GetValue(arch)!, "--arch"),
+                Arch = SaeArchitecture.Get(parse.GetValue(arch)!, "--arch"),
                 DSae = parse.GetValue(dSae),
                 K = parse.GetValue(k),
                 Seed = parse.GetValue(seed),
@@ -154,7 +154,7 @@ internal static class SaeTrainCommand
             return;
         }
         var table = new Table().AddColumns("architecture", "d_in x d_sae", "steps", "MSE", "FVU", "L0", "dead");
-        table.AddRow(result.Config.Architecture.Name(), $"{result.Training.Dictionary.DIn} x {result.Training.Dictionary.DSae}",
+        table.AddRow(result.Config.Architecture.Name, $"{result.Training.Dictionary.DIn} x {result.Training.Dictionary.DSae}",
             result.Training.Steps.ToString(CultureInfo.InvariantCulture),
             evaluation.Mse.ToString("0.000000", CultureInfo.InvariantCulture), evaluation.Fvu.ToString("0.0000", CultureInfo.InvariantCulture),
             evaluation.L0.ToString("0.00", CultureInfo.InvariantCulture), evaluation.DeadFraction.ToString("P1", CultureInfo.InvariantCulture));
