@@ -106,13 +106,15 @@ public class SparsePathTests
     }
 
     /// <summary>
-    /// Every route of the sparse ridge: primal with targets fewer than the basis (predictions) or not (the quadratic
-    /// form), dual (sources outnumber the fit rows) with few targets or with targets outnumbering the fit rows (the
-    /// target Gram); dense neurons on either side; the chosen alphas are compared through the details.
+    /// Every route of the sparse ridge: primal on dense sources with targets fewer than the basis (predictions) or not
+    /// (the quadratic form), primal on sparse sources (W = V diag(γ) C), dual (sources outnumber the fit rows) with few
+    /// targets or with targets outnumbering the fit rows (the target Gram); dense neurons on either side; the chosen
+    /// alphas are compared through the details.
     /// </summary>
     [TestCase("kfold:5:42", 600, 40, 30)]
     [TestCase("kfold:5:42", 600, 30, 40)]
     [TestCase("kfold:3:1", 300, 200, 60)]
+    [TestCase("kfold:5:42", 2000, 150, 100)]
     [TestCase("none", 500, 40, 30)]
     [TestCase("none", 80, 60, 200)]
     [TestCase("none", 150, 160, 300)]

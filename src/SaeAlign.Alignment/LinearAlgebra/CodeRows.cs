@@ -39,8 +39,14 @@ internal abstract class CodeRows : IDisposable
     /// <summary>|x_r|² per row, [rows].</summary>
     public abstract Tensor RowSquares();
 
+    /// <summary>Whether the set is held by its nonzeros (products cost nonzeros, not rows x units).</summary>
+    public abstract bool Sparse { get; }
+
     /// <summary>X R, [rows x m], for R [units x m].</summary>
-    public abstract Tensor Times(Tensor right);
+    public Tensor Times(Tensor right) => Times(right, 0, Rows);
+
+    /// <summary>X[first..first+count) R, [count x m], for R [units x m].</summary>
+    public abstract Tensor Times(Tensor right, int first, int count);
 
     /// <summary>X[:, first..first+count)ᵀ R, [count x m], for R [rows x m].</summary>
     public abstract Tensor TransposeTimes(Tensor right, int first, int count);
@@ -103,7 +109,8 @@ internal abstract class CodeRows : IDisposable
 
         public override Tensor Sums() => x.sum([0]);
         public override Tensor RowSquares() => x.square().sum(1);
-        public override Tensor Times(Tensor right) => torch.mm(x, right);
+        public override bool Sparse => false;
+        public override Tensor Times(Tensor right, int first, int count) => torch.mm(x.narrow(0, first, count), right);
         public override Tensor TransposeTimes(Tensor right, int first, int count) => torch.mm(x.narrow(1, first, count).t(), right);
         public override Tensor Gram() => torch.mm(x.t(), x);
         public override Tensor RowGram(CodeRows other) => torch.mm(x, ((DenseRows)other).x.t());
@@ -179,7 +186,9 @@ internal abstract class CodeRows : IDisposable
             return Wrap(squares, Rows);
         }
 
-        public override Tensor Times(Tensor right) => Product(Rows, Row, right);
+        public override bool Sparse => true;
+
+        public override Tensor Times(Tensor right, int first, int count) => Product(count, r => Row(first + r), right);
 
         public override Tensor TransposeTimes(Tensor right, int first, int count) => Product(count, k => Unit(first + k), right);
 

@@ -10,9 +10,14 @@ namespace SaeAlign.Alignment;
 /// the primal (source units no more than fit rows) takes E = X_c V from X_cᵀX_c = V diag(λ) Vᵀ and γ = 1/(λ + α); the
 /// dual (wider sources; sklearn's RidgeCV does the same when n_samples &lt; n_features) takes E = U from
 /// X_c X_cᵀ = U diag(λ) Uᵀ and γ = λ/(λ + α). The two give the same leave-one-out errors (y_i − ŷ_i)/(1 − h_i), so the
-/// same alphas and scores. Each alpha's squared residuals come from the predictions themselves (rows·m·b) when the
-/// targets are fewer than the basis, else from |ŷ_i|² = w_i (C Cᵀ) w_iᵀ and y_i·ŷ_i = w_i·(Y_c Cᵀ)_i with w_i = E_i ⊙ γ
-/// (rows·m²); when the targets outnumber the fit rows, C Cᵀ and Y_c Cᵀ come from the target Gram Y_c Y_cᵀ, never C.
+/// same alphas and scores. Each alpha's squared residuals |y_i − ŷ_i|² come from the cheapest exact route:
+/// <list type="bullet">
+/// <item>the predictions E diag(γ) C themselves (rows·m·b), when the targets are fewer than the basis;</item>
+/// <item>sparse sources in the primal: |ŷ_i|² from the sparse rows times W = V diag(γ) C (units·m·b + nonzeros·b),
+/// and y_i·ŷ_i = w_i·(Y_c Cᵀ)_i with w_i = E_i ⊙ γ;</item>
+/// <item>otherwise |ŷ_i|² = w_i (C Cᵀ) w_iᵀ (rows·m²); when the targets outnumber the fit rows, C Cᵀ and Y_c Cᵀ come
+/// from the target Gram Y_c Y_cᵀ, never C.</item>
+/// </list>
 /// </summary>
 internal static class SparseRidge
 {
@@ -34,9 +39,10 @@ internal static class SparseRidge
         // The Gram matrix, its eigenvectors and the eigensolver's workspace; the dual adds the test x fit kernel.
         long basis = primal ? 3 * a * a : 3 * fit * fit + test * fit;
         long rowsHeld = (fit + test) * m;
-        long targets = b < m ? b * m + fit * b
-            : b <= fit ? b * m + fit * m + m * m
-            : fit * fit + fit * m + m * m + test * fit;
+        // Y_c Cᵀ and Cᵀ (or the target Gram), with the fit targets themselves, W = V diag(γ) C and its copy, or C Cᵀ.
+        long targets = b > fit
+            ? fit * fit + fit * m + m * m + test * fit
+            : b * m + fit * Math.Max(m, b) + Math.Max(m * m, 2 * a * b);
         long blocks = 4L * BlockRows * Math.Max(m, b) + 3L * test * BlockTargets;
         return 8 * (basis + rowsHeld + targets + blocks);
     }
@@ -48,9 +54,8 @@ internal static class SparseRidge
         int n = fitX.Rows, a = fitX.Units, b = fitY.Units;
         var mu = fitX.Sums().div_((double)n);
         var nu = fitY.Sums().div_((double)n);
-        var (lambda, basis, test, gain) = form == Form.Primal || (form == Form.Auto && a <= n)
-            ? Primal(fitX, testX, mu)
-            : Dual(fitX, testX, mu);
+        bool primal = form == Form.Primal || (form == Form.Auto && a <= n);
+        var (lambda, basis, test, gain, vectors) = primal ? Primal(fitX, testX, mu) : Dual(fitX, testX, mu);
         ct.ThrowIfCancellationRequested();
         int m = (int)basis.shape[1];
 
@@ -58,12 +63,13 @@ internal static class SparseRidge
         var basisSums = basis.sum([0]);
         Tensor? coefficients = b < m || b <= n ? fitY.TransposeTimes(basis, 0, b).sub_(torch.outer(nu, basisSums)) : null;
         Tensor? centred = null, cross = null, quadratic = null;
-        if (b < m)
+        bool mapped = primal && fitX.Sparse && coefficients is not null;
+        if (b < m && !mapped)
             centred = fitY.Columns(0, b).sub(nu);
         else if (coefficients is not null)
         {
             cross = fitY.Times(coefficients).sub_(torch.mv(coefficients.t(), nu));
-            quadratic = torch.mm(coefficients.t(), coefficients);
+            if (!mapped) quadratic = torch.mm(coefficients.t(), coefficients);
         }
         else
         {
@@ -79,6 +85,9 @@ internal static class SparseRidge
         {
             using var alphaScope = torch.NewDisposeScope();
             var gamma = gain / (lambda + RidgeRegression.Alphas[k]);
+            // W = V diag(γ) C [a x b] and μᵀW: the fit predictions are X W − μᵀW.
+            var mapping = mapped ? torch.mm(vectors! * gamma, coefficients!.t()) : null;
+            var mappedMean = mapping is null ? null : torch.mv(mapping.t(), mu);
             for (int first = 0; first < n; first += BlockRows)
             {
                 ct.ThrowIfCancellationRequested();
@@ -90,7 +99,9 @@ internal static class SparseRidge
                 var residual = centred is not null
                     ? torch.mm(weighted, coefficients!.t()).sub_(centred.narrow(0, first, count)).pow_(2).sum(1)
                     : squares.narrow(0, first, count) - (weighted * cross!.narrow(0, first, count)).sum(1).mul_(2.0)
-                        + (torch.mm(weighted, quadratic!) * weighted).sum(1);
+                        + (mapping is not null
+                            ? fitX.Times(mapping, first, count).sub_(mappedMean!).pow_(2).sum(1)
+                            : (torch.mm(weighted, quadratic!) * weighted).sum(1));
                 errors[k] += residual.div_(leverage.neg_().add_(1).pow_(2)).sum().item<double>();
             }
         }
@@ -126,17 +137,17 @@ internal static class SparseRidge
     }
 
     /// <summary>λ and V of X_cᵀX_c; E = X_c V on the fit rows, and (X_test − μ)V.</summary>
-    private static (Tensor Lambda, Tensor Basis, Tensor Test, Tensor Gain) Primal(CodeRows fitX, CodeRows testX, Tensor mu)
+    private static (Tensor Lambda, Tensor Basis, Tensor Test, Tensor Gain, Tensor? Vectors) Primal(CodeRows fitX, CodeRows testX, Tensor mu)
     {
         Tensor values, vectors;
         using (var gram = fitX.Gram().sub_(torch.outer(mu, mu).mul_((double)fitX.Rows)))
             (values, vectors) = torch.linalg.eigh(gram);
         var shift = torch.mv(vectors.t(), mu);
-        return (values, fitX.Times(vectors).sub_(shift), testX.Times(vectors).sub_(shift), torch.ones_like(values));
+        return (values, fitX.Times(vectors).sub_(shift), testX.Times(vectors).sub_(shift), torch.ones_like(values), vectors);
     }
 
     /// <summary>λ and U of X_c X_cᵀ; E = U, and the test rows' kernel against the fit rows times U.</summary>
-    private static (Tensor Lambda, Tensor Basis, Tensor Test, Tensor Gain) Dual(CodeRows fitX, CodeRows testX, Tensor mu)
+    private static (Tensor Lambda, Tensor Basis, Tensor Test, Tensor Gain, Tensor? Vectors) Dual(CodeRows fitX, CodeRows testX, Tensor mu)
     {
         var shift = fitX.Times(mu.unsqueeze(1)).squeeze(1);
         double norm = mu.dot(mu).item<double>();
@@ -145,7 +156,7 @@ internal static class SparseRidge
             (values, vectors) = torch.linalg.eigh(kernel);
         var testShift = testX.Times(mu.unsqueeze(1)).squeeze(1);
         using var testKernel = testX.RowGram(fitX).sub_(testShift.unsqueeze(1)).sub_(shift.unsqueeze(0)).add_(norm);
-        return (values, vectors, torch.mm(testKernel, vectors), values);
+        return (values, vectors, torch.mm(testKernel, vectors), values, null);
     }
 
     /// <summary>Σ over columns of Pearson(prediction, truth), 0 for a column constant on these rows.</summary>
