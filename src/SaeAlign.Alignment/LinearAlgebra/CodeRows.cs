@@ -43,10 +43,13 @@ internal abstract class CodeRows : IDisposable
     public abstract bool Sparse { get; }
 
     /// <summary>X R, [rows x m], for R [units x m].</summary>
-    public Tensor Times(Tensor right) => Times(right, 0, Rows);
+    public abstract Tensor Times(Tensor right);
 
-    /// <summary>X[first..first+count) R, [count x m], for R [units x m].</summary>
-    public abstract Tensor Times(Tensor right, int first, int count);
+    /// <summary>
+    /// X[first..first+count) R block after block, for R [units x m] prepared once: a pass over the rows per alpha
+    /// would otherwise copy R per block. Each block's result is valid until the next is asked for.
+    /// </summary>
+    public abstract Func<int, int, Tensor> RowBlocks(Tensor right);
 
     /// <summary>X[:, first..first+count)ᵀ R, [count x m], for R [rows x m].</summary>
     public abstract Tensor TransposeTimes(Tensor right, int first, int count);
@@ -110,7 +113,8 @@ internal abstract class CodeRows : IDisposable
         public override Tensor Sums() => x.sum([0]);
         public override Tensor RowSquares() => x.square().sum(1);
         public override bool Sparse => false;
-        public override Tensor Times(Tensor right, int first, int count) => torch.mm(x.narrow(0, first, count), right);
+        public override Tensor Times(Tensor right) => torch.mm(x, right);
+        public override Func<int, int, Tensor> RowBlocks(Tensor right) => (first, count) => torch.mm(x.narrow(0, first, count), right);
         public override Tensor TransposeTimes(Tensor right, int first, int count) => torch.mm(x.narrow(1, first, count).t(), right);
         public override Tensor Gram() => torch.mm(x.t(), x);
         public override Tensor RowGram(CodeRows other) => torch.mm(x, ((DenseRows)other).x.t());
@@ -188,9 +192,35 @@ internal abstract class CodeRows : IDisposable
 
         public override bool Sparse => true;
 
-        public override Tensor Times(Tensor right, int first, int count) => Product(count, r => Row(first + r), right);
+        public override Tensor Times(Tensor right)
+        {
+            int m = (int)right.shape[1];
+            var output = new double[(long)Rows * m];
+            Product(Rows, Row, Host(right), m, output);
+            return Wrap(output, Rows, m);
+        }
 
-        public override Tensor TransposeTimes(Tensor right, int first, int count) => Product(count, k => Unit(first + k), right);
+        public override Func<int, int, Tensor> RowBlocks(Tensor right)
+        {
+            int m = (int)right.shape[1];
+            var host = Host(right);
+            double[] output = [];
+            return (first, count) =>
+            {
+                if (output.Length < (long)count * m) output = new double[(long)count * m];
+                else Array.Clear(output);
+                Product(count, r => Row(first + r), host, m, output);
+                return torch.frombuffer(output, ScalarType.Float64, (long)count * m).view(count, m);
+            };
+        }
+
+        public override Tensor TransposeTimes(Tensor right, int first, int count)
+        {
+            int m = (int)right.shape[1];
+            var output = new double[(long)count * m];
+            Product(count, k => Unit(first + k), Host(right), m, output);
+            return Wrap(output, count, m);
+        }
 
         public override Tensor Gram() => SparseProduct(Units, Unit, Row, Units);
 
@@ -208,20 +238,14 @@ internal abstract class CodeRows : IDisposable
             return Wrap(values, Rows, count);
         }
 
-        /// <summary>Out[i, :] = Σ_e value_e · R[index_e, :] over the entries of <paramref name="entries"/>(i).</summary>
-        private static Tensor Product(int rows, Func<int, (int[] Index, double[] Value, long Start, long End)> entries, Tensor right)
-        {
-            int m = (int)right.shape[1];
-            var r = Host(right);
-            var output = new double[(long)rows * m];
+        /// <summary>Output[i, :] (cleared) += Σ_e value_e · R[index_e, :] over the entries of <paramref name="entries"/>(i), R [· x m] row-major.</summary>
+        private static void Product(int rows, Func<int, (int[] Index, double[] Value, long Start, long End)> entries, double[] right, int m, double[] output) =>
             Parallel.For(0, rows, i =>
             {
                 var (index, value, start, end) = entries(i);
                 var into = output.AsSpan((int)((long)i * m), m);
-                for (long e = start; e < end; e++) Axpy(value[e], r.AsSpan((int)((long)index[e] * m), m), into);
+                for (long e = start; e < end; e++) Axpy(value[e], right.AsSpan((int)((long)index[e] * m), m), into);
             });
-            return Wrap(output, rows, m);
-        }
 
         /// <summary>Out[i, j] = Σ_k L[i, k] R[k, j] with L given by <paramref name="left"/> and R by <paramref name="right"/>, both by their nonzeros.</summary>
         private static Tensor SparseProduct(int rows, Func<int, (int[] Index, double[] Value, long Start, long End)> left,

@@ -23,9 +23,11 @@ internal static class SparseRidge
 {
     public enum Form { Auto, Primal, Dual }
 
-    // Rows and targets per product: temporaries stay tens of megabytes at any width.
-    private const int BlockRows = 1024;
-    private const int BlockTargets = 1024;
+    // Elements per temporary of a blocked product: 16 MB stays under glibc's mmap threshold, so temporaries are reused
+    // instead of page-faulted in afresh hundreds of times per alpha.
+    private const int BlockElements = 1 << 21;
+
+    private static int Block(long width) => (int)Math.Clamp(BlockElements / Math.Max(1, width), 64, 4096);
 
     /// <summary>
     /// Upper estimate of the float64 bytes one fold holds at its peak, for <paramref name="rows"/> stimuli of
@@ -43,7 +45,7 @@ internal static class SparseRidge
         long targets = b > fit
             ? fit * fit + fit * m + m * m + test * fit
             : b * m + fit * Math.Max(m, b) + Math.Max(m * m, 2 * a * b);
-        long blocks = 4L * BlockRows * Math.Max(m, b) + 3L * test * BlockTargets;
+        long blocks = 8L * BlockElements;
         return 8 * (basis + rowsHeld + targets + blocks);
     }
 
@@ -81,6 +83,7 @@ internal static class SparseRidge
         var squares = fitY.RowSquares().sub_(fitY.Times(nu.unsqueeze(1)).squeeze(1).mul_(2.0)).add_(nu.dot(nu));
 
         var errors = new double[RidgeRegression.Alphas.Count];
+        int blockRows = Block(Math.Max(m, b));
         for (int k = 0; k < errors.Length; k++)
         {
             using var alphaScope = torch.NewDisposeScope();
@@ -88,19 +91,20 @@ internal static class SparseRidge
             // W = V diag(γ) C [a x b] and μᵀW: the fit predictions are X W − μᵀW.
             var mapping = mapped ? torch.mm(vectors! * gamma, coefficients!.t()) : null;
             var mappedMean = mapping is null ? null : torch.mv(mapping.t(), mu);
-            for (int first = 0; first < n; first += BlockRows)
+            var predict = mapping is null ? null : fitX.RowBlocks(mapping);
+            for (int first = 0; first < n; first += blockRows)
             {
                 ct.ThrowIfCancellationRequested();
                 using var blockScope = torch.NewDisposeScope();
-                int count = Math.Min(BlockRows, n - first);
+                int count = Math.Min(blockRows, n - first);
                 var rows = basis.narrow(0, first, count);
                 var weighted = rows * gamma;
                 var leverage = (rows * weighted).sum(1);
                 var residual = centred is not null
                     ? torch.mm(weighted, coefficients!.t()).sub_(centred.narrow(0, first, count)).pow_(2).sum(1)
                     : squares.narrow(0, first, count) - (weighted * cross!.narrow(0, first, count)).sum(1).mul_(2.0)
-                        + (mapping is not null
-                            ? fitX.Times(mapping, first, count).sub_(mappedMean!).pow_(2).sum(1)
+                        + (predict is not null
+                            ? predict(first, count).sub_(mappedMean!).pow_(2).sum(1)
                             : (torch.mm(weighted, quadratic!) * weighted).sum(1));
                 errors[k] += residual.div_(leverage.neg_().add_(1).pow_(2)).sum().item<double>();
             }
@@ -109,12 +113,13 @@ internal static class SparseRidge
         double alpha = RidgeRegression.BestAlpha(errors);
         var scaled = test / (lambda + alpha);
         double total = 0;
+        int blockTargets = Block(test.shape[0]);
         if (coefficients is not null)
         {
-            for (int first = 0; first < b; first += BlockTargets)
+            for (int first = 0; first < b; first += blockTargets)
             {
                 using var blockScope = torch.NewDisposeScope();
-                int count = Math.Min(BlockTargets, b - first);
+                int count = Math.Min(blockTargets, b - first);
                 total += PearsonSum(torch.mm(scaled, coefficients.narrow(0, first, count).t()), testY.Columns(first, count));
             }
         }
@@ -124,11 +129,11 @@ internal static class SparseRidge
             var across = torch.mm(scaled, basis.t());
             var acrossT = across.t().contiguous();
             var rowSums = across.sum(1);
-            for (int first = 0; first < b; first += BlockTargets)
+            for (int first = 0; first < b; first += blockTargets)
             {
                 ct.ThrowIfCancellationRequested();
                 using var blockScope = torch.NewDisposeScope();
-                int count = Math.Min(BlockTargets, b - first);
+                int count = Math.Min(blockTargets, b - first);
                 var predictions = fitY.TransposeTimes(acrossT, first, count).sub_(torch.outer(nu.narrow(0, first, count), rowSums));
                 total += PearsonSum(predictions.t(), testY.Columns(first, count));
             }
