@@ -16,9 +16,10 @@ namespace SaeAlign.Bench;
 /// child processes (peak resident memory from VmHWM): the whole replay (five comparisons, the untrained control
 /// included); with --gemm, one dense float64 GEMM of the two code matrices, the cost the dense route starts with; with
 /// --sae-to-sae, each metric of the sae->sae comparison alone on the encoded codes (encoding excluded, as the numpy
-/// peer reports it). The files stay in --dir for the numpy peer (python/wide_semi_peer.py).
+/// peer reports it; --sae-to-sae-only skips the replay). The files stay in --dir for the numpy peers
+/// (python/wide_semi_peer.py, python/wide_ridge_peer.py).
 /// Usage: wide-replay [--rows 20000] [--units 512] [--latents 8192] [--k 32] [--metrics semi,soft,one-to-one]
-///        [--cv kfold:5:42] [--gemm] [--sae-to-sae] [--dir DIR]
+///        [--cv kfold:5:42] [--gemm] [--sae-to-sae | --sae-to-sae-only] [--dir DIR]
 /// </summary>
 public static class WideReplay
 {
@@ -34,7 +35,7 @@ public static class WideReplay
         if (args.Length > 0 && args[0] == SaeChild) return SaeToSae(args[1], args[2], args[3]);
         int rows = 20_000, units = 512, latents = 8192, k = 32;
         string metrics = "semi,soft,one-to-one", cv = "kfold:5:42", dir = Path.Combine(Path.GetTempPath(), "saealign-wide-replay");
-        bool gemm = false, saeToSae = false;
+        bool gemm = false, saeToSae = false, replay = true;
         for (int i = 0; i < args.Length; i++)
         {
             string value() => args[++i];
@@ -49,6 +50,7 @@ public static class WideReplay
                 case "--dir": dir = value(); break;
                 case "--gemm": gemm = true; break;
                 case "--sae-to-sae": saeToSae = true; break;
+                case "--sae-to-sae-only": (saeToSae, replay) = (true, false); break;
                 default: throw new InvalidInputException($"unknown option {args[i]}; see the harness's summary for usage.");
             }
         }
@@ -57,7 +59,7 @@ public static class WideReplay
         Generate(dir, rows, units, latents, k);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"wide replay: N = {rows:N0}, d = {units}, {latents:N0} latents, k = {k}; data made in {clock.Elapsed.TotalSeconds:F1} s in {dir}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay ({metrics}; {cv}, five comparisons): {Child(ReplayChild, dir, metrics, cv)}"));
+        if (replay) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replay ({metrics}; {cv}, five comparisons): {Child(ReplayChild, dir, metrics, cv)}"));
         if (gemm) Console.WriteLine($"one dense float64 GEMM of the two code matrices (N x L each): {Child(GemmChild, dir)}");
         if (saeToSae) Console.WriteLine($"sae->sae alone, encoding excluded ({cv}): {Child(SaeChild, dir, metrics, cv)}");
         return 0;
