@@ -2,7 +2,7 @@ namespace SaeAlign.Core;
 
 /// <summary>
 /// Activations of one representation: rows are stimuli, columns are units (neurons or latents),
-/// stored row-major as float32 (DESIGN.md, data contracts).
+/// stored row-major as float32 (README, "File formats": activation set).
 /// </summary>
 public sealed record ActivationSet
 {

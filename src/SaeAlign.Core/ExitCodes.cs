@@ -1,6 +1,6 @@
 namespace SaeAlign.Core;
 
-/// <summary>The process exit codes of every SaeAlign front end (DESIGN.md, CLI contract).</summary>
+/// <summary>The process exit codes of every SaeAlign front end (README, "CLI reference": exit codes).</summary>
 public static class ExitCodes
 {
     public const int Success = 0;

@@ -3,7 +3,7 @@ using SaeAlign.Core;
 namespace SaeAlign.Data;
 
 /// <summary>
-/// Reads and writes an activation set in any accepted file type, chosen by the extension (DESIGN.md: Parquet, or .npy wherever
+/// Reads and writes an activation set in any accepted file type, chosen by the extension (README, "File formats": Parquet, or .npy wherever
 /// Parquet is accepted; an output named .npy is a real .npy). The one place that maps an extension to a format.
 /// </summary>
 public static class ActivationFile

@@ -1,6 +1,6 @@
 namespace SaeAlign.Data;
 
-/// <summary>How an activation set is laid out in Parquet (DESIGN.md, data contracts).</summary>
+/// <summary>How an activation set is laid out in Parquet (README, "File formats": activation set).</summary>
 public enum ActivationLayout
 {
     /// <summary>One float32 column per unit: <c>u0000</c>, <c>u0001</c>, ...</summary>

@@ -6,7 +6,7 @@ using SaeAlign.Core;
 namespace SaeAlign.Data;
 
 /// <summary>
-/// Activation sets in Parquet (DESIGN.md, data contracts): a <c>stimulus</c> int64 column plus either
+/// Activation sets in Parquet (README, "File formats": activation set): a <c>stimulus</c> int64 column plus either
 /// one float32 column per unit (dense) or <c>idx</c>/<c>val</c> list columns (sparse). Reads files
 /// from other tools too (pandas/pyarrow): float32 or float64 unit columns of any name, optional
 /// <c>stimulus</c>.

@@ -4,7 +4,7 @@ namespace SaeAlign.Data;
 
 /// <summary>
 /// Writes files so that a crash never leaves a half-written file under its final name
-/// (DESIGN.md, data contracts): the content goes to a hidden temporary file in the same directory,
+/// (README, "File formats"): the content goes to a hidden temporary file in the same directory,
 /// which is then renamed over the target (a rename within one directory is atomic). The temporary name carries its
 /// owner (<c>.{name}.tmp-{host}-{pid}-{start}-{id}</c>, <see cref="PathOwner"/>), and a write removes those left
 /// for the same file by processes that are gone (killed mid-write).

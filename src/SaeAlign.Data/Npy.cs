@@ -5,7 +5,7 @@ using SaeAlign.Core;
 namespace SaeAlign.Data;
 
 /// <summary>
-/// NumPy <c>.npy</c> files as numpy writes them (DESIGN.md, data contracts): 2-D or 1-D (read as N x 1) float16, float32
+/// NumPy <c>.npy</c> files as numpy writes them (README, "File formats": .npy): 2-D or 1-D (read as N x 1) float16, float32
 /// or float64, either byte order, C or Fortran order, read as float32 row-major activation sets. Writes float32, C order, version 1.0.
 /// </summary>
 public static class Npy

@@ -6,7 +6,7 @@ using SaeAlign.Core;
 namespace SaeAlign.Data;
 
 /// <summary>
-/// A run's output folder (DESIGN.md): files are written into a staging sibling and the whole folder
+/// A run's output folder (README, "File formats"): files are written into a staging sibling and the whole folder
 /// is moved into place by <see cref="Commit"/>, so a failed run leaves nothing under the final name.
 /// Disposing without committing deletes the staging folder. The staging folder's name carries its owner
 /// (<c>{final}.partial-{host}-{pid}-{start}-{id}</c>, <see cref="PathOwner"/>), and <see cref="Create"/> removes those

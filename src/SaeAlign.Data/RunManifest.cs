@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace SaeAlign.Data;
 
 /// <summary>
-/// What a run records about itself (DESIGN.md: config, seeds, versions, timings). Everything but
+/// What a run records about itself (README, "File formats": config, seeds, versions, timings). Everything but
 /// <paramref name="Timings"/> goes into manifest.json, which is therefore identical for identical
 /// runs; timings (seconds per phase) go to timings.json.
 /// </summary>

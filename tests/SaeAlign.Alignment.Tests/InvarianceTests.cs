@@ -3,7 +3,7 @@ using SaeAlign.Core;
 
 namespace SaeAlign.Alignment.Tests;
 
-/// <summary>The invariances DESIGN.md requires, and the scores of identical and of independent sets.</summary>
+/// <summary>The invariances the README states ("Concepts": metrics), and the scores of identical and of independent sets.</summary>
 public class InvarianceTests
 {
     private static readonly ActivationSet Source = TestData.Gaussian(400, 7, 11);

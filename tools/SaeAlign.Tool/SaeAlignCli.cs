@@ -5,7 +5,7 @@ using SaeAlign.Tool.Commands;
 namespace SaeAlign.Tool;
 
 /// <summary>
-/// The `saealign` command line. Exit codes follow DESIGN.md: 0 success, 2 bad input (the message
+/// The `saealign` command line. Exit codes follow the README's CLI reference: 0 success, 2 bad input (the message
 /// names the option or file), 1 internal error, 130 interrupted (the token cancelled: Ctrl-C, SIGTERM).
 /// Results go to stdout, progress and errors to stderr.
 /// </summary>

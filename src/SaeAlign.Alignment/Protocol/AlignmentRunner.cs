@@ -4,7 +4,8 @@ using SaeAlign.Core;
 namespace SaeAlign.Alignment;
 
 /// <summary>
-/// The alignment protocol (DESIGN.md, alignment metrics): one streaming pass collects what the requested metrics
+/// The alignment protocol (src/ARCHITECTURE.md, "Alignment: two routes, one protocol"; metric definitions: README,
+/// "Concepts"): one streaming pass collects what the requested metrics
 /// need (<see cref="MetricNeeds"/>: per-fold second moments, the stimulus sample, the triplet rows), constant units
 /// are dropped and reported, and each metric scores itself from those inputs (<see cref="IAlignmentMetric"/>):
 /// fitted metrics fit on the training folds and score on the held-out fold (fold mean and SEM).

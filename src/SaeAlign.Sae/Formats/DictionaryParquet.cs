@@ -7,7 +7,7 @@ using SaeAlign.Data;
 namespace SaeAlign.Sae;
 
 /// <summary>
-/// A dictionary as Parquet (DESIGN.md): one row per latent (<c>latent</c> int32, <c>w_dec</c> and
+/// A dictionary as Parquet (README, "File formats": SAE dictionary): one row per latent (<c>latent</c> int32, <c>w_dec</c> and
 /// <c>w_enc</c> list&lt;float&gt; of length d_in, <c>b_enc</c>, <c>threshold</c>, <c>density</c> float32) plus
 /// key-value metadata (d_in, d_sae, architecture, k, b_dec as a JSON array, normalisation). Row i's
 /// <c>w_enc</c> is column i of W_enc. Architectures without a threshold store 0; an unknown density is NaN.

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SaeAlign.Sae;
 
 /// <summary>
-/// A trained SAE as plain arrays, the form every file format holds (DESIGN.md, dictionary):
+/// A trained SAE as plain arrays, the form every file format holds (README, "File formats": SAE dictionary):
 /// W_enc row-major [d_in, d_sae], W_dec row-major [d_sae, d_in] (row i is latent i's direction),
 /// b_enc [d_sae], b_dec [d_in], and for JumpReLU-style inference a per-latent threshold. Input
 /// scaling is already folded in, so the dictionary applies to activations as they are on disk.

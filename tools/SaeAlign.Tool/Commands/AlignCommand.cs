@@ -9,7 +9,7 @@ using Spectre.Console;
 
 namespace SaeAlign.Tool.Commands;
 
-/// <summary>`saealign align`: alignment metrics between two activation sets over the same stimuli (DESIGN.md, alignment metrics).</summary>
+/// <summary>`saealign align`: alignment metrics between two activation sets over the same stimuli (README, "Concepts": metrics).</summary>
 internal static class AlignCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
