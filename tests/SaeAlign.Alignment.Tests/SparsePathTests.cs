@@ -121,10 +121,30 @@ public class SparsePathTests
     [TestCase("none", 200, 220, 30)]
     public void RidgeOnSparseCodesEqualsTheDenseRoute(string cv, int rows, int a, int b)
     {
-        AssertSameAsDense(Codes(rows, a, 4, 1), Codes(rows, b, 4, 2), cv, "ridge");
+        AssertRidgeSameAsDense(Codes(rows, a, 4, 1), Codes(rows, b, 4, 2), cv);
         var neurons = Relu(TestData.Gaussian(rows, 12, 3));
-        AssertSameAsDense(neurons, Codes(rows, b, 4, 2), cv, "ridge");
-        AssertSameAsDense(Codes(rows, a, 4, 1), neurons, cv, "ridge");
+        AssertRidgeSameAsDense(neurons, Codes(rows, b, 4, 2), cv);
+        AssertRidgeSameAsDense(Codes(rows, a, 4, 1), neurons, cv);
+    }
+
+    /// <summary>Ridge's sparse route, whichever route codes of this shape would take on their own.</summary>
+    private static MetricResult SparseRidgeOf(SparseCodes x, SparseCodes y, string cv, SparseRidge.Form form = SparseRidge.Form.Auto)
+    {
+        var options = new AlignmentOptions { Metrics = ["ridge"], Cv = CrossValidation.Parse(cv) };
+        var folds = options.Cv.Assign(x.Rows);
+        var moments = SparseMoments.Collect(x, y, folds, options.Cv.Folds, default);
+        var inputs = new SparseInputs(options, x, y, moments, folds,
+            AlignmentRunner.Live(moments.VaryingSource, "source"), AlignmentRunner.Live(moments.VaryingTarget, "target"));
+        return ((RidgeMetric)AlignmentMetric.Get("ridge")).Score(inputs, form, default);
+    }
+
+    private static void AssertRidgeSameAsDense(ActivationSet x, ActivationSet y, string cv)
+    {
+        var dense = AlignmentRunner.Run(new InMemoryPairedRows(x, y), new AlignmentOptions { Metrics = ["ridge"], Cv = CrossValidation.Parse(cv) }).Metrics[0];
+        var sparse = SparseRidgeOf(SparseCodes.FromDense(x), SparseCodes.FromDense(y), cv);
+        Assert.That(sparse.FoldScores, Is.EqualTo(dense.FoldScores).Within(1e-9));
+        Assert.That(sparse.Protocol, Is.EqualTo(dense.Protocol));
+        Assert.That(sparse.Details, Is.EqualTo(dense.Details));
     }
 
     /// <summary>
@@ -140,17 +160,22 @@ public class SparsePathTests
     {
         var x = SparseCodes.FromDense(Codes(rows, a, 4, 1));
         var y = SparseCodes.FromDense(Codes(rows, b, 4, 2));
-        var options = new AlignmentOptions { Metrics = ["ridge"], Cv = CrossValidation.Parse(cv) };
-        var folds = options.Cv.Assign(rows);
-        var moments = SparseMoments.Collect(x, y, folds, options.Cv.Folds, default);
-        var inputs = new SparseInputs(options, x, y, moments, folds,
-            AlignmentRunner.Live(moments.VaryingSource, "source"), AlignmentRunner.Live(moments.VaryingTarget, "target"));
-        var ridge = (RidgeMetric)AlignmentMetric.Get("ridge");
-        var primal = ridge.Score(inputs, SparseRidge.Form.Primal, default);
-        var dual = ridge.Score(inputs, SparseRidge.Form.Dual, default);
+        var primal = SparseRidgeOf(x, y, cv, SparseRidge.Form.Primal);
+        var dual = SparseRidgeOf(x, y, cv, SparseRidge.Form.Dual);
         Assert.That(dual.Details, Is.EqualTo(primal.Details));
         Assert.That(dual.FoldScores, Is.EqualTo(primal.FoldScores).Within(tolerance));
         Assert.That(primal.FoldScores, Has.All.InRange(-1.0, 1.0));
+    }
+
+    /// <summary>Codes with a thousand rows per unit and more take ridge's dense route, which streams the rows.</summary>
+    [Test]
+    public void RidgeTakesTheDenseRouteOnLongNarrowCodes()
+    {
+        var ridge = (ISparseAlignmentMetric)AlignmentMetric.Get("ridge");
+        Assert.That(ridge.PrefersSparse(2_048_000, 32, 64), Is.False);
+        Assert.That(ridge.PrefersSparse(20_000, 512, 8_192), Is.True);
+        Assert.That(ridge.PrefersSparse(20_000, 512, 512), Is.True);
+        Assert.That(((ISparseAlignmentMetric)AlignmentMetric.Get("semi")).PrefersSparse(2_048_000, 32, 64), Is.True);
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using SaeAlign.Core;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -67,13 +68,31 @@ internal abstract class CodeRows : IDisposable
     {
     }
 
-    /// <summary>A tensor's values in a managed array (row-major), for the sparse kernels.</summary>
-    protected static double[] Host(Tensor t)
+    /// <summary>
+    /// A float64 CPU tensor's rows read in place by the sparse kernels (copied only when not contiguous, e.g.
+    /// eigenvectors in LAPACK's column order). Keep it undisposed while its rows are read.
+    /// </summary>
+    protected sealed class RowsInPlace : IDisposable
     {
-        var values = new double[t.numel()];
-        using var view = torch.frombuffer(values, ScalarType.Float64).view(t.shape);
-        view.copy_(t);
-        return values;
+        private readonly Tensor contiguous;
+        private readonly IntPtr data;
+
+        public RowsInPlace(Tensor tensor)
+        {
+            contiguous = tensor.contiguous();
+            Width = (int)tensor.shape[1];
+            data = TensorData(contiguous.Handle);
+        }
+
+        // TorchSharp's own accessors copy (data<T>().ToArray()) or give an int-sized span (bytes), which overflows past 2 GB.
+        [DllImport("LibTorchSharp", EntryPoint = "THSTensor_data")]
+        private static extern IntPtr TensorData(IntPtr tensor);
+
+        public int Width { get; }
+
+        public unsafe ReadOnlySpan<double> Row(long index) => new((double*)data + index * Width, Width);
+
+        public void Dispose() => contiguous.Dispose();
     }
 
     /// <summary>A tensor over a managed array, without a copy (libtorch pins the array until the tensor is freed).</summary>
@@ -194,32 +213,33 @@ internal abstract class CodeRows : IDisposable
 
         public override Tensor Times(Tensor right)
         {
-            int m = (int)right.shape[1];
-            var output = new double[(long)Rows * m];
-            Product(Rows, Row, Host(right), m, output);
-            return Wrap(output, Rows, m);
+            using var rows = new RowsInPlace(right);
+            var output = new double[(long)Rows * rows.Width];
+            Product(Rows, Row, rows, output);
+            return Wrap(output, Rows, rows.Width);
         }
 
         public override Func<int, int, Tensor> RowBlocks(Tensor right)
         {
-            int m = (int)right.shape[1];
-            var host = Host(right);
+            // Read in place for as long as the caller's tensor lives; the contiguous view is the scope's to free.
+            var rows = new RowsInPlace(right);
+            int m = rows.Width;
             double[] output = [];
             return (first, count) =>
             {
                 if (output.Length < (long)count * m) output = new double[(long)count * m];
                 else Array.Clear(output);
-                Product(count, r => Row(first + r), host, m, output);
+                Product(count, r => Row(first + r), rows, output);
                 return torch.frombuffer(output, ScalarType.Float64, (long)count * m).view(count, m);
             };
         }
 
         public override Tensor TransposeTimes(Tensor right, int first, int count)
         {
-            int m = (int)right.shape[1];
-            var output = new double[(long)count * m];
-            Product(count, k => Unit(first + k), Host(right), m, output);
-            return Wrap(output, count, m);
+            using var rows = new RowsInPlace(right);
+            var output = new double[(long)count * rows.Width];
+            Product(count, k => Unit(first + k), rows, output);
+            return Wrap(output, count, rows.Width);
         }
 
         public override Tensor Gram() => SparseProduct(Units, Unit, Row, Units);
@@ -238,13 +258,13 @@ internal abstract class CodeRows : IDisposable
             return Wrap(values, Rows, count);
         }
 
-        /// <summary>Output[i, :] (cleared) += Σ_e value_e · R[index_e, :] over the entries of <paramref name="entries"/>(i), R [· x m] row-major.</summary>
-        private static void Product(int rows, Func<int, (int[] Index, double[] Value, long Start, long End)> entries, double[] right, int m, double[] output) =>
+        /// <summary>Output[i, :] (zero) += Σ_e value_e · R[index_e, :] over the entries of <paramref name="entries"/>(i).</summary>
+        private static void Product(int rows, Func<int, (int[] Index, double[] Value, long Start, long End)> entries, RowsInPlace right, double[] output) =>
             Parallel.For(0, rows, i =>
             {
                 var (index, value, start, end) = entries(i);
-                var into = output.AsSpan((int)((long)i * m), m);
-                for (long e = start; e < end; e++) Axpy(value[e], right.AsSpan((int)((long)index[e] * m), m), into);
+                var into = output.AsSpan((int)((long)i * right.Width), right.Width);
+                for (long e = start; e < end; e++) Axpy(value[e], right.Row(index[e]), into);
             });
 
         /// <summary>Out[i, j] = Σ_k L[i, k] R[k, j] with L given by <paramref name="left"/> and R by <paramref name="right"/>, both by their nonzeros.</summary>

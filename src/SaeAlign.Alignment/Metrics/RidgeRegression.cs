@@ -233,4 +233,11 @@ public sealed class RidgeMetric : ISparseAlignmentMetric
     }
 
     public long SparseBytes(long rows, long a, long b, int folds) => SparseRidge.Bytes(rows, a, b, folds);
+
+    // The sparse route holds rows x units arrays, the dense route streams the rows: with a thousand rows per unit and
+    // more (the toy pipeline's 2,048,000 x 64) the dense route is faster. Measured, 5 folds: 400,000 rows x 64 codes
+    // 18.7 s dense, 22.3 s sparse; 20,000 x 512, 30.6 s and 14.0 s; 20,000 x 1,024, 93.3 s and 35.2 s.
+    private const long RowsPerUnit = 1000;
+
+    public bool PrefersSparse(long rows, long a, long b) => rows <= RowsPerUnit * Math.Max(a, b);
 }

@@ -51,4 +51,7 @@ public interface ISparseAlignmentMetric : IAlignmentMetric
     /// work; 0 for metrics whose working set the runner already bounds.
     /// </summary>
     long SparseBytes(long rows, long a, long b, int folds) => 0;
+
+    /// <summary>Whether codes of this shape take the sparse route (else the dense route on the densified rows).</summary>
+    bool PrefersSparse(long rows, long a, long b) => true;
 }

@@ -5,9 +5,10 @@ namespace SaeAlign.Alignment;
 /// <summary>
 /// The alignment protocol on sparse codes (SAE latents of any width): the same folds, dropped units and scores as
 /// <see cref="AlignmentRunner"/>, without N x d_sae arrays or a x b matrices. The metrics with a sparse route
-/// (<see cref="ISparseAlignmentMetric"/>: semi, soft, one-to-one, cka) are exact from <see cref="SparseMoments"/> (the
-/// argmax and the transport plans are certified against every pair). Other metrics take the dense route on the
-/// densified rows when it fits the memory limit; when it does not, the run exits 2 before any work, naming the metric.
+/// (<see cref="ISparseAlignmentMetric"/>: semi, soft, one-to-one, cka from <see cref="SparseMoments"/>, the argmax and
+/// the transport plans certified against every pair; ridge from sparse products) take it where they prefer it. Other
+/// metrics take the dense route on the densified rows when it fits the memory limit; when it does not, the run exits 2
+/// before any work, naming the metric.
 /// </summary>
 public static class SparseAlignmentRunner
 {
@@ -18,11 +19,15 @@ public static class SparseAlignmentRunner
     public static void RequireFits(int rows, int sourceUnits, int targetUnits, AlignmentOptions options, string? comparison = null)
     {
         AlignmentRunner.Validate(options, rows);
-        var dense = options.Metrics.Except(SparseMetrics).ToArray();
+        var sparse = SparseOnes(rows, sourceUnits, targetUnits, options);
+        var dense = options.Metrics.Except(sparse.Select(m => m.Name)).ToArray();
         if (dense.Length > 0) MemoryBudget.RequireDenseFits(rows, sourceUnits, targetUnits, options with { Metrics = dense }, comparison, alternatives: SparseMetrics);
-        foreach (var metric in options.Metrics.Intersect(SparseMetrics).Select(m => (ISparseAlignmentMetric)AlignmentMetric.Get(m)))
-            MemoryBudget.RequireSparseFits(metric, rows, sourceUnits, targetUnits, options, comparison);
+        foreach (var metric in sparse) MemoryBudget.RequireSparseFits(metric, rows, sourceUnits, targetUnits, options, comparison);
     }
+
+    /// <summary>The requested metrics that take the sparse route on codes of this shape.</summary>
+    private static ISparseAlignmentMetric[] SparseOnes(long rows, long a, long b, AlignmentOptions options) =>
+        options.Metrics.Select(AlignmentMetric.Get).OfType<ISparseAlignmentMetric>().Where(m => m.PrefersSparse(rows, a, b)).ToArray();
 
     /// <param name="denseRows">The same rows densified, for metrics without a sparse route; asked for only when one is requested.</param>
     public static AlignmentReport Run(SparseCodes source, SparseCodes target, AlignmentOptions options, Func<IPairedRows> denseRows, CancellationToken ct = default)
@@ -36,7 +41,7 @@ public static class SparseAlignmentRunner
         var liveX = AlignmentRunner.Live(moments.VaryingSource, "source");
         var liveY = AlignmentRunner.Live(moments.VaryingTarget, "target");
 
-        var dense = options.Metrics.Except(SparseMetrics).ToArray();
+        var dense = options.Metrics.Except(SparseOnes(source.Rows, source.Columns, target.Columns, options).Select(m => m.Name)).ToArray();
         var denseResults = dense.Length == 0
             ? []
             : AlignmentRunner.Run(denseRows(), options with { Metrics = dense }, ct).Metrics.ToDictionary(m => m.Metric);
