@@ -40,12 +40,9 @@ public static class LinearCka
     public static double Score(SparseMoments cross, SparseCodes source, SparseCodes target, int[] liveX, int[] liveY, CancellationToken ct = default) =>
         Ratio(cross.All().CentredCrossNormSquared(liveX, liveY, ct), SelfNormSquared(source, liveX, ct), SelfNormSquared(target, liveY, ct));
 
-    // Above this fraction of nonzeros the GEMM beats the co-activation pass (measured: 512 ReLU neurons, 20,000 rows).
-    private const double DenseFraction = 0.125;
-
     private static double SelfNormSquared(SparseCodes codes, int[] live, CancellationToken ct)
     {
-        if (codes.Entries < DenseFraction * codes.Rows * codes.Columns)
+        if (!CodeRows.IsDense(codes))
             return SparseMoments.Collect(codes, codes, [], 1, ct).All().CentredCrossNormSquared(live, live, ct);
         var position = SemiMatching.Positions(live, codes.Columns);
         var rows = new Matrix(codes.Rows, live.Length);

@@ -6,26 +6,10 @@ columns to unit norm, which SaeAlign's ridge does not, so the scores differ; the
 Run: /usr/bin/python3 tools/SaeAlign.Bench/python/wide_ridge_peer.py DIR K
 Prints the seconds and the peak resident memory of encoding and of the sae->sae ridge.
 """
-import resource
 import sys
-import time
-
-import numpy as np
 
 from paper_utils import ridge_regression
-from wide_semi_peer import encode
-
-
-def main(folder, k):
-    start = time.perf_counter()
-    codes = [encode(np.load(f"{folder}/acts{m}.npy").astype(np.float64), np.load(f"{folder}/sae{m}_W_enc.npy").astype(np.float64), k)
-             for m in (0, 1)]
-    print(f"encode   {time.perf_counter() - start:8.1f} s", flush=True)
-    start = time.perf_counter()
-    scores = ridge_regression(codes[0], codes[1])
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"ridge    {time.perf_counter() - start:8.1f} s   score {np.mean(scores):.4f}   peak RSS {peak:.0f} MB", flush=True)
-
+from wide_semi_peer import time_sae_to_sae
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    time_sae_to_sae(sys.argv[1], int(sys.argv[2]), "ridge", ridge_regression)

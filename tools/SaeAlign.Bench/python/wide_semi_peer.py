@@ -26,16 +26,17 @@ def encode(acts, w_enc, k):
     return codes
 
 
-def main(folder, k):
+def time_sae_to_sae(folder, k, name, metric):
+    """Encodes both models' activations with their SAEs, then times `metric` between the two code sets."""
     start = time.perf_counter()
     codes = [encode(np.load(f"{folder}/acts{m}.npy").astype(np.float64), np.load(f"{folder}/sae{m}_W_enc.npy").astype(np.float64), k)
              for m in (0, 1)]
     print(f"encode   {time.perf_counter() - start:8.1f} s", flush=True)
     start = time.perf_counter()
-    scores = semi_matching(codes[0], codes[1])
+    scores = metric(codes[0], codes[1])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"semi     {time.perf_counter() - start:8.1f} s   score {np.mean(scores):.4f}   peak RSS {peak:.0f} MB", flush=True)
+    print(f"{name:8} {time.perf_counter() - start:8.1f} s   score {np.mean(scores):.4f}   peak RSS {peak:.0f} MB", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    time_sae_to_sae(sys.argv[1], int(sys.argv[2]), "semi", semi_matching)
