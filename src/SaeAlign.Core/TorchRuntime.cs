@@ -1,4 +1,5 @@
 using TorchSharp;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Core;
 
@@ -11,7 +12,7 @@ public static class TorchRuntime
     /// </summary>
     public static void Configure(int threads = 0)
     {
-        if (threads < 0) throw new InvalidInputException($"--threads must be 0 (all cores) or positive, got {threads}.");
+        if (threads < 0) throw new InvalidInputException($"{Named("threads")} must be 0 (all cores) or positive, got {threads}.");
         torch.InitializeDeviceType(DeviceType.CPU);
         if (threads > 0) torch.set_num_threads(threads);
     }

@@ -32,15 +32,15 @@ public static class ActivationFile
     }
 
     /// <summary>
-    /// Throws <see cref="InvalidInputException"/> naming <paramref name="option"/> unless <paramref name="path"/> can receive an
+    /// Throws <see cref="InvalidInputException"/> naming <paramref name="field"/> unless <paramref name="path"/> can receive an
     /// activation set: not a directory, and named .npy or .parquet. Commands call it before any work, so a bad output costs nothing.
     /// </summary>
-    public static void RequireOutputPath(string path, string option)
+    public static void RequireOutputPath(string path, InputField field)
     {
-        InvalidInputException.Require(!Directory.Exists(path), $"{option}: {path} is a directory; name a .npy or .parquet file.");
+        InvalidInputException.Require(!Directory.Exists(path), $"{field}: {path} is a directory; name a .npy or .parquet file.");
         string extension = Path.GetExtension(path).ToLowerInvariant();
         InvalidInputException.Require(extension is ParquetExtension or NpyExtension,
-            $"{option}: {path} has {(extension.Length == 0 ? "no extension" : $"extension '{extension}'")}; an activation output must be .npy (dense float32) or .parquet.");
+            $"{field}: {path} has {(extension.Length == 0 ? "no extension" : $"extension '{extension}'")}; an activation output must be .npy (dense float32) or .parquet.");
     }
 
     /// <summary>
@@ -49,18 +49,18 @@ public static class ActivationFile
     /// .parquet in <paramref name="parquetLayout"/> with <paramref name="metadata"/>. Any other path is refused as
     /// <see cref="RequireOutputPath"/> refuses it.
     /// </summary>
-    public static void Write(string path, string option, ActivationSet set, ActivationLayout parquetLayout = ActivationLayout.Dense,
+    public static void Write(string path, InputField field, ActivationSet set, ActivationLayout parquetLayout = ActivationLayout.Dense,
         IReadOnlyDictionary<string, string>? metadata = null)
     {
-        RequireOutputPath(path, option);
+        RequireOutputPath(path, field);
         if (IsNpy(path)) Npy.Write(path, set);
         else ActivationParquet.Write(path, set, parquetLayout, metadata);
     }
 
     /// <summary>Sparse codes: Parquet keeps them sparse; .npy has no sparse layout, so they are written dense.</summary>
-    public static void Write(string path, string option, SparseCodes codes, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, InputField field, SparseCodes codes, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        RequireOutputPath(path, option);
+        RequireOutputPath(path, field);
         if (IsNpy(path)) Npy.Write(path, codes.ToDense());
         else ActivationParquet.Write(path, codes, metadata);
     }

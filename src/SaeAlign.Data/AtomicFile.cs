@@ -47,12 +47,12 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// Throws <see cref="InvalidInputException"/> naming <paramref name="option"/> unless a file can be written at
+    /// Throws <see cref="InvalidInputException"/> naming <paramref name="field"/> unless a file can be written at
     /// <paramref name="path"/>; commands call it before their work, so an unwritable output costs nothing.
     /// </summary>
-    public static void RequireWritable(string path, string option)
+    public static void RequireWritable(string path, InputField field)
     {
-        InvalidInputException.Require(!Directory.Exists(path), $"{option}: {path} is a directory; name a file.");
+        InvalidInputException.Require(!Directory.Exists(path), $"{field}: {path} is a directory; name a file.");
         string fullPath = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(fullPath)!;
         string probe = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.tmp-{PathOwner.Current().Tag}-{Guid.NewGuid():N}");
@@ -63,11 +63,11 @@ public static class AtomicFile
         }
         catch (UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"{option}: {path}: cannot be written: permission denied in {directory}.");
+            throw new InvalidInputException($"{field}: {path}: cannot be written: permission denied in {directory}.");
         }
         catch (IOException e)
         {
-            throw new InvalidInputException($"{option}: {path}: cannot be written: {e.Message}");
+            throw new InvalidInputException($"{field}: {path}: cannot be written: {e.Message}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Data;
 
@@ -55,7 +56,7 @@ public sealed class RunFolder : IDisposable
         string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(finalPath));
         if (File.Exists(full)) throw new InvalidInputException($"{finalPath} is a file; the output must be a folder.");
         if (!force && IsNonEmptyFolder(full))
-            throw new InvalidInputException($"{finalPath} already exists and is not empty; pass --force to replace it.");
+            throw new InvalidInputException($"{finalPath} already exists and is not empty; pass {Named("force")} to replace it.");
         string parent = Path.GetDirectoryName(full)!, name = Path.GetFileName(full);
         try
         {
@@ -118,7 +119,7 @@ public sealed class RunFolder : IDisposable
         if (Directory.Exists(FinalPath))
         {
             if (!_force && IsNonEmptyFolder(FinalPath))
-                throw new InvalidInputException($"{FinalPath} already exists and is not empty; pass --force to replace it.");
+                throw new InvalidInputException($"{FinalPath} already exists and is not empty; pass {Named("force")} to replace it.");
             // Move the old folder aside first: until the new one is in place, the old one still exists.
             string old = OwnedSibling(FinalPath, ReplacedInfix);
             Directory.Move(FinalPath, old);

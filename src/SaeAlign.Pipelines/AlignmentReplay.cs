@@ -4,6 +4,7 @@ using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Sae;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Pipelines;
 
@@ -31,10 +32,10 @@ public static class AlignmentReplay
         var target = ActivationFile.Read(inputs.TargetActivations, cancellationToken);
         bool bothParquet = IsParquet(inputs.SourceActivations) && IsParquet(inputs.TargetActivations);
         InMemoryPairedRows.RequirePaired(source, target, inputs.SourceActivations, inputs.TargetActivations, compareStimuli: bothParquet);
-        DictionaryFile.RequireExists(inputs.SourceSae, "--source-sae");
-        DictionaryFile.RequireExists(inputs.TargetSae, "--target-sae");
-        var sourceCodes = Represent("source", 0, source, inputs.SourceActivations, inputs.SourceSae, "--source-sae", cancellationToken);
-        var targetCodes = Represent("target", 1, target, inputs.TargetActivations, inputs.TargetSae, "--target-sae", cancellationToken);
+        DictionaryFile.RequireExists(inputs.SourceSae, Named("sourceSae"));
+        DictionaryFile.RequireExists(inputs.TargetSae, Named("targetSae"));
+        var sourceCodes = Represent("source", 0, source, inputs.SourceActivations, inputs.SourceSae, Named("sourceSae"), cancellationToken);
+        var targetCodes = Represent("target", 1, target, inputs.TargetActivations, inputs.TargetSae, Named("targetSae"), cancellationToken);
         return (sourceCodes, targetCodes);
     }
 
@@ -59,18 +60,18 @@ public static class AlignmentReplay
         run.Commit(new RunManifest("replay", config, [0, 1], SoftwareVersions.Current, new Dictionary<string, double>()));
     }
 
-    private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, string activationsPath, string saePath, string option, CancellationToken ct)
+    private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, string activationsPath, string saePath, InputField field, CancellationToken ct)
     {
-        var (latents, randomLatents, weights) = EncodeWith(name, neurons, activationsPath, saePath, option, ct);
+        var (latents, randomLatents, weights) = EncodeWith(name, neurons, activationsPath, saePath, field, ct);
         // The weights (and their untrained copy) are garbage now; wide ones are gigabytes the GC would keep.
         if (weights > WideWeights) ProcessMemory.Release();
         return new ModelRepresentations(name, seed, neurons, latents, randomLatents);
     }
 
     private static (SparseCodes Latents, SparseCodes RandomLatents, long Weights) EncodeWith(
-        string name, ActivationSet neurons, string activationsPath, string saePath, string option, CancellationToken ct)
+        string name, ActivationSet neurons, string activationsPath, string saePath, InputField field, CancellationToken ct)
     {
-        var sae = DictionaryFile.Read(saePath, option);
+        var sae = DictionaryFile.Read(saePath, field);
         RequireWidth(saePath, sae, activationsPath, neurons);
         return (SaeMetrics.EncodeSparse(sae, neurons, ct), SaeMetrics.EncodeSparse(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct),
             (long)sae.DIn * sae.DSae);

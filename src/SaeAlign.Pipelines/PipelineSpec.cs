@@ -4,6 +4,7 @@ using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Sae;
 using SaeAlign.ToyModels;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Pipelines;
 
@@ -45,7 +46,7 @@ public sealed record PipelineSpec
     /// <summary>The same experiment at a fraction of the cost: toy steps and stimuli scaled by <paramref name="scale"/>.</summary>
     public PipelineSpec Scaled(double scale)
     {
-        InvalidInputException.Require(scale > 0 && scale <= 1 && double.IsFinite(scale), $"--scale must be in (0, 1], got {scale}.");
+        InvalidInputException.Require(scale > 0 && scale <= 1 && double.IsFinite(scale), $"{Named("scale")} must be in (0, 1], got {scale}.");
         return this with
         {
             Toy = Toy with { Steps = Math.Max(1, (int)Math.Round(Toy.Steps * scale)) },
@@ -79,7 +80,7 @@ public sealed record PipelineSpec
     public static PipelineSpec LoadPreset(string name)
     {
         using var stream = typeof(ToyPreset).Assembly.GetManifestResourceStream(PresetPrefix + name + ".json")
-            ?? throw new InvalidInputException($"--preset: unknown experiment '{name}'. Known: {string.Join(", ", PresetNames)}.");
+            ?? throw new InvalidInputException($"{Named("preset")}: unknown experiment '{name}'. Known: {string.Join(", ", PresetNames)}.");
         using var reader = new StreamReader(stream);
         return Parse(reader.ReadToEnd(), $"preset {name}");
     }

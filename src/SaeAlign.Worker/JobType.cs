@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using SaeAlign.Core;
 
 namespace SaeAlign.Worker;
@@ -13,7 +12,7 @@ namespace SaeAlign.Worker;
 /// kebab-case enum values, unknown fields rejected). A subclass says how to normalise and validate a
 /// spec and how to run it; planning, hashing and the output folder are done here the same way for all.
 /// </summary>
-public abstract partial class JobType<TSpec> : IJobType where TSpec : class
+public abstract class JobType<TSpec> : IJobType where TSpec : class
 {
     /// <summary>The JSON form of specs: field names as the CLI options in camelCase.</summary>
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
@@ -49,17 +48,8 @@ public abstract partial class JobType<TSpec> : IJobType where TSpec : class
         {
             throw new InvalidInputException(JsonInputError.Describe(e), e);
         }
-        TSpec normalized;
-        try
-        {
-            normalized = Normalize(spec, root);
-        }
-        catch (InvalidInputException e)
-        {
-            // Shared validators name CLI options (--eval-rows); a spec names fields (evalRows).
-            throw new InvalidInputException(CliOption().Replace(e.Message, m => JsonNamingPolicy.CamelCase.ConvertName(
-                string.Concat(m.Groups[1].Value.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..])))), e);
-        }
+        // Validation errors name fields as specs spell them (evalRows): InvalidInputException.Message is that spelling.
+        TSpec normalized = Normalize(spec, root);
         var canonical = JsonSerializer.SerializeToNode(normalized, Json)!.AsObject();
         var hashed = (JsonObject)canonical.DeepClone();
         hashed.Remove("out");
@@ -71,7 +61,4 @@ public abstract partial class JobType<TSpec> : IJobType where TSpec : class
 
     public Task RunAsync(JobPlan plan, JobRun run, CancellationToken cancellationToken) =>
         RunAsync(plan.Spec.Deserialize<TSpec>(Json)!, run, cancellationToken);
-
-    [GeneratedRegex("--([a-z]+(?:-[a-z]+)*)")]
-    private static partial Regex CliOption();
 }

@@ -17,7 +17,7 @@ public class MemoryBudgetTests
     {
         var options = new AlignmentOptions { Metrics = ["semi", "ridge"], MemoryLimit = 20_000_000_000 };
         var error = Assert.Throws<Core.InvalidInputException>(() => MemoryBudget.RequireDenseFits(20_000, 8192, 8192, options, "sae->sae"));
-        Assert.That(error!.Message, Does.StartWith("sae->sae: --metrics ridge on 20,000 stimuli x 8,192 source and 8,192 target units needs about"));
+        Assert.That(error!.Message, Does.StartWith("sae->sae: metrics ridge on 20,000 stimuli x 8,192 source and 8,192 target units needs about"));
         Assert.DoesNotThrow(() => MemoryBudget.RequireDenseFits(100_000_000, 64, 64, options with { Metrics = ["semi", "ridge"] }, rowsInMemory: false));
     }
 }

@@ -199,7 +199,7 @@ public class SparsePathTests
             asked = true;
             throw new InvalidOperationException();
         }));
-        Assert.That(error!.Message, Does.Contain("--metrics procrustes").And.Contain("memory limit").And.Contain("semi, soft, one-to-one, ridge, cka run at any width"));
+        Assert.That(error!.Message, Does.Contain("metrics procrustes").And.Contain("memory limit").And.Contain("semi, soft, one-to-one, ridge, cka run at any width"));
         Assert.That(asked, Is.False);
         // Semi alone has a sparse route and runs under the same limit.
         Assert.That(SparseAlignmentRunner.Run(x, x, options with { Metrics = ["semi"] }, () => throw new InvalidOperationException()).Metrics[0].Score,
@@ -217,7 +217,7 @@ public class SparsePathTests
         Assert.DoesNotThrow(() => SparseAlignmentRunner.RequireFits(10_000, 65_536, 65_536, options, "sae->sae"));
         Assert.DoesNotThrow(() => SparseAlignmentRunner.RequireFits(20_000, 8_192, 8_192, options, "sae->sae"));
         var error = Assert.Throws<InvalidInputException>(() => SparseAlignmentRunner.RequireFits(50_000, 65_536, 65_536, options, "sae->sae"));
-        Assert.That(error!.Message, Does.StartWith("sae->sae: --metrics ridge on 50,000 stimuli x 65,536 source and 65,536 target units needs about")
+        Assert.That(error!.Message, Does.StartWith("sae->sae: metrics ridge on 50,000 stimuli x 65,536 source and 65,536 target units needs about")
             .And.Contain("over the memory limit of 16.0 GB"));
     }
 }

@@ -1,5 +1,6 @@
 using SaeAlign.Alignment;
 using SaeAlign.Core;
+using SaeAlign.Testing;
 
 namespace SaeAlign.Alignment.Tests;
 
@@ -60,10 +61,5 @@ internal static class TestData
         return accumulator.Moments()[0];
     }
 
-    public static string RepoFile(params string[] parts)
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SaeAlign.sln"))) dir = dir.Parent;
-        return Path.Combine([dir!.FullName, .. parts]);
-    }
+    public static string RepoFile(params string[] parts) => Repository.File(parts);
 }

@@ -37,7 +37,7 @@ public sealed class ActivationFileTests : TempFolderTest
         var set = Samples.Activations(rows: 4, columns: 3);
         string path = PathOf("codes.NPY");
 
-        ActivationFile.Write(path, "--out", set, ActivationLayout.Sparse, new Dictionary<string, string> { ["k"] = "v" });
+        ActivationFile.Write(path, InputField.Named("out"), set, ActivationLayout.Sparse, new Dictionary<string, string> { ["k"] = "v" });
 
         var bytes = File.ReadAllBytes(path);
         Assert.That(bytes[..6], Is.EqualTo(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' }));
@@ -52,7 +52,7 @@ public sealed class ActivationFileTests : TempFolderTest
         var set = Samples.Activations(rows: 4, columns: 3);
         string path = PathOf("codes.parquet");
 
-        ActivationFile.Write(path, "--out", set, ActivationLayout.Sparse);
+        ActivationFile.Write(path, InputField.Named("out"), set, ActivationLayout.Sparse);
 
         await using (var reader = await Parquet.ParquetReader.CreateAsync(path))
             Assert.That(reader.Schema.Fields.Select(f => f.Name), Is.EqualTo(new[] { "stimulus", "idx", "val" }));
@@ -65,9 +65,9 @@ public sealed class ActivationFileTests : TempFolderTest
     {
         string path = PathOf(name);
 
-        var error = Assert.Throws<InvalidInputException>(() => ActivationFile.Write(path, "--out", Samples.Activations(2, 2)));
+        var error = Assert.Throws<InvalidInputException>(() => ActivationFile.Write(path, InputField.Named("out"), Samples.Activations(2, 2)));
 
-        Assert.That(error!.Message, Does.StartWith("--out: ").And.Contain(path).And.Contain(cause).And.Contain(".npy").And.Contain(".parquet"));
+        Assert.That(error!.Message, Does.StartWith("out: ").And.Contain(path).And.Contain(cause).And.Contain(".npy").And.Contain(".parquet"));
         Assert.That(error.Message, Does.Not.Contain("\n"));
         Assert.That(Directory.GetFileSystemEntries(Folder), Is.Empty);
     }
@@ -78,8 +78,8 @@ public sealed class ActivationFileTests : TempFolderTest
         string path = PathOf("codes.npy");
         Directory.CreateDirectory(path);
 
-        var error = Assert.Throws<InvalidInputException>(() => ActivationFile.RequireOutputPath(path, "--out"));
+        var error = Assert.Throws<InvalidInputException>(() => ActivationFile.RequireOutputPath(path, InputField.Named("out")));
 
-        Assert.That(error!.Message, Does.StartWith("--out: ").And.Contain($"{path} is a directory"));
+        Assert.That(error!.Message, Does.StartWith("out: ").And.Contain($"{path} is a directory"));
     }
 }

@@ -75,7 +75,7 @@ public sealed class RunFolderTests : TempFolderTest
 
         var error = Assert.Throws<InvalidInputException>(() => RunFolder.Create(final, force: false));
 
-        Assert.That(error!.Message, Does.Contain(final).And.Contain("--force"));
+        Assert.That(error!.Message, Does.Contain(final).And.Contain("pass force to replace it"));
         Assert.That(File.ReadAllText(Path.Combine(final, "old.txt")), Is.EqualTo("keep me"));
         Assert.That(Directory.GetDirectories(Folder), Is.EqualTo(new[] { final }));
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using SaeAlign.Core;
+using SaeAlign.Testing;
 
 namespace SaeAlign.Sae.Tests;
 
@@ -148,12 +149,7 @@ public class InteropTests
         return process.ExitCode;
     }
 
-    private static string RepoRoot()
-    {
-        var directory = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SaeAlign.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("SaeAlign.sln not found above the test folder.");
-    }
+    private static string RepoRoot() => Repository.File();
 
     private sealed record Expected(float[] x, float[] codes, int rows);
 }

@@ -10,8 +10,8 @@ public class SaeArchitectureTests
     [Test]
     public void AnUnknownNameIsRefusedInOneLineNamingItAndTheKnownOnes()
     {
-        var error = Assert.Throws<InvalidInputException>(() => SaeArchitecture.Get("gated", "--arch"))!;
-        Assert.That(error.Message, Does.StartWith("--arch: unknown architecture 'gated'."));
+        var error = Assert.Throws<InvalidInputException>(() => SaeArchitecture.Get("gated", InputField.Named("arch")))!;
+        Assert.That(error.Message, Does.StartWith("arch: unknown architecture 'gated'."));
         Assert.That(error.Message, Does.Not.Contain('\n'));
         foreach (var name in SaeArchitecture.Names) Assert.That(error.Message, Does.Contain(name));
     }

@@ -1,17 +1,13 @@
 using System.Text.Json;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Testing;
 
 namespace SaeAlign.Tool.Tests;
 
 public class AlignCommandTests
 {
-    private static string Repo(params string[] parts)
-    {
-        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-        while (!File.Exists(Path.Combine(dir!.FullName, "SaeAlign.sln"))) dir = dir.Parent;
-        return Path.Combine([dir.FullName, .. parts]);
-    }
+    private static string Repo(params string[] parts) => Repository.File(parts);
 
     private static readonly string SourceNpy = Repo("data", "alignment", "source.npy");
     private static readonly string TargetNpy = Repo("data", "alignment", "target.npy");

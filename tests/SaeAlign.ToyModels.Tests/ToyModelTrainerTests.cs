@@ -57,16 +57,16 @@ public class ToyModelTrainerTests
         Assert.That(e!.Message, Does.Match(@"at step \d+ of 150"));
     }
 
-    [TestCase(0, 4, 0.1, 10, "--features")]
-    [TestCase(16, 0, 0.1, 10, "--neurons")]
-    [TestCase(16, 4, 0.0, 10, "--probability")]
-    [TestCase(16, 4, 1.5, 10, "--probability")]
-    [TestCase(16, 4, 0.1, 0, "--steps")]
-    public void InvalidConfigNamesTheOption(int features, int neurons, double probability, int steps, string option)
+    [TestCase(0, 4, 0.1, 10, "features")]
+    [TestCase(16, 0, 0.1, 10, "neurons")]
+    [TestCase(16, 4, 0.0, 10, "probability")]
+    [TestCase(16, 4, 1.5, 10, "probability")]
+    [TestCase(16, 4, 0.1, 0, "steps")]
+    public void InvalidConfigNamesTheField(int features, int neurons, double probability, int steps, string field)
     {
         var config = Small with { Features = features, Neurons = neurons, Probability = probability, Steps = steps };
         var e = Assert.Throws<InvalidInputException>(() => new ToyModelTrainer(config).Train([0]));
-        Assert.That(e!.Message, Does.StartWith(option));
+        Assert.That(e!.Message, Does.StartWith(field + " must"));
     }
 
     [Test]

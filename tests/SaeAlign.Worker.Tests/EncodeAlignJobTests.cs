@@ -36,7 +36,7 @@ public class EncodeAlignJobTests
         string folder = Directory.GetDirectories(Path.Combine(data.Path, "codes")).Single();
         Assert.That(RunFolder.Read(folder).Manifest.Kind, Is.EqualTo(EncodeJob.Kind));
         var codes = ActivationFile.Read(Path.Combine(folder, EncodeJob.CodesFile));
-        var expected = SaeMetrics.Encode(DictionaryFile.Read(Path.Combine(data.Path, sae), "sae"), ActivationFile.Read(Path.Combine(data.Path, "acts.npy")));
+        var expected = SaeMetrics.Encode(DictionaryFile.Read(Path.Combine(data.Path, sae), InputField.Named("sae")), ActivationFile.Read(Path.Combine(data.Path, "acts.npy")));
         Assert.That((codes.Rows, codes.Columns), Is.EqualTo((300, 24)));
         Assert.That(codes.Values, Is.EqualTo(expected.Values), "the codes `sae encode` computes");
         Assert.That(File.ReadAllText(Path.Combine(folder, JobExecutor.LogFileName)), Does.Contain("Encoded 300 rows into 24 latents"));

@@ -50,7 +50,7 @@ public static class SaeAlignCli
         }
         catch (InvalidInputException e)
         {
-            await stderr.WriteLineAsync($"error: {e.Message}");
+            await stderr.WriteLineAsync($"error: {e.Input.Render(f => f.Option)}");
             return ExitCodes.InvalidInput;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -60,7 +60,7 @@ public static class SaeAlignCli
         }
         catch (TrainingDivergedException e)
         {
-            await stderr.WriteLineAsync($"error: {e.Message}");
+            await stderr.WriteLineAsync($"error: {e.Input.Render(f => f.Option)}");
             return ExitCodes.InternalError;
         }
         catch (Exception e)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.ToyModels;
 
@@ -35,18 +36,18 @@ public sealed record ToyModelConfig
     /// <summary>Throws <see cref="InvalidInputException"/> naming the CLI option of the first invalid value.</summary>
     public void Validate()
     {
-        InvalidInputException.Require(Features >= 1, $"--features must be at least 1, got {Features}.");
-        InvalidInputException.Require(Neurons >= 1, $"--neurons must be at least 1, got {Neurons}.");
+        InvalidInputException.Require(Features >= 1, $"{Named("features")} must be at least 1, got {Features}.");
+        InvalidInputException.Require(Neurons >= 1, $"{Named("neurons")} must be at least 1, got {Neurons}.");
         InvalidInputException.Require(Probability > 0 && Probability <= 1,
-            $"--probability must be in (0, 1], got {Probability}.");
-        InvalidInputException.Require(Steps >= 1, $"--steps must be at least 1, got {Steps}.");
-        InvalidInputException.Require(Batch >= 1, $"--batch must be at least 1, got {Batch}.");
+            $"{Named("probability")} must be in (0, 1], got {Probability}.");
+        InvalidInputException.Require(Steps >= 1, $"{Named("steps")} must be at least 1, got {Steps}.");
+        InvalidInputException.Require(Batch >= 1, $"{Named("batch")} must be at least 1, got {Batch}.");
         InvalidInputException.Require(LearningRate > 0 && double.IsFinite(LearningRate),
-            $"--lr must be a positive number, got {LearningRate}.");
+            $"{Named("lr")} must be a positive number, got {LearningRate}.");
         InvalidInputException.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay),
-            $"--weight-decay must be zero or positive, got {WeightDecay}.");
-        InvalidInputException.Require(EvalRows >= 1, $"--eval-rows must be at least 1, got {EvalRows}.");
-        InvalidInputException.Require(DataSeed >= 0, $"--data-seed must be zero or positive, got {DataSeed}.");
+            $"{Named("weightDecay")} must be zero or positive, got {WeightDecay}.");
+        InvalidInputException.Require(EvalRows >= 1, $"{Named("evalRows")} must be at least 1, got {EvalRows}.");
+        InvalidInputException.Require(DataSeed >= 0, $"{Named("dataSeed")} must be zero or positive, got {DataSeed}.");
     }
 
     /// <summary>The JSON options used for configs and presets: camelCase names, kebab-case enum values.</summary>

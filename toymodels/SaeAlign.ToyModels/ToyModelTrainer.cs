@@ -2,6 +2,7 @@ using SaeAlign.Core;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.ToyModels;
 
@@ -49,7 +50,7 @@ public sealed class ToyModelTrainer(ToyModelConfig config)
             {
                 if (!float.IsFinite(losses[k]))
                     throw new TrainingDivergedException(
-                        $"Toy training diverged: the loss of seed {seeds[k]} is {losses[k]} at step {step + 1} of {config.Steps}. Try a smaller --lr.");
+                        $"Toy training diverged: the loss of seed {seeds[k]} is {losses[k]} at step {step + 1} of {config.Steps}. Try a smaller {Named("lr")}.");
                 curves[k][step] = losses[k];
             }
             if ((step + 1) % reportEvery == 0 || step + 1 == config.Steps)
@@ -65,9 +66,9 @@ public sealed class ToyModelTrainer(ToyModelConfig config)
 
     public static void ValidateSeeds(IReadOnlyList<long> seeds)
     {
-        InvalidInputException.Require(seeds.Count >= 1, "--seeds must name at least one seed.");
-        InvalidInputException.Require(seeds.Distinct().Count() == seeds.Count, "--seeds must not repeat a seed.");
-        InvalidInputException.Require(seeds.All(s => s >= 0), "--seeds must be zero or positive.");
+        InvalidInputException.Require(seeds.Count >= 1, $"{Named("seeds")} must name at least one seed.");
+        InvalidInputException.Require(seeds.Distinct().Count() == seeds.Count, $"{Named("seeds")} must not repeat a seed.");
+        InvalidInputException.Require(seeds.All(s => s >= 0), $"{Named("seeds")} must be zero or positive.");
     }
 
     /// <summary>Xavier-normal [n, m] drawn from the seed's own generator, as torch.nn.init.xavier_normal_ after torch.manual_seed(seed).</summary>

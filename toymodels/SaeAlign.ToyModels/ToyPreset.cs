@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.ToyModels;
 
@@ -20,7 +21,7 @@ public sealed record ToyPreset(string Name, string Description, ToyModelConfig C
     {
         using var stream = typeof(ToyPreset).Assembly.GetManifestResourceStream(ResourcePrefix + name + ".json")
             ?? throw new InvalidInputException(
-                $"--preset: unknown preset '{name}'. Known presets: {string.Join(", ", Names)}.");
+                $"{Named("preset")}: unknown preset '{name}'. Known presets: {string.Join(", ", Names)}.");
         var file = JsonSerializer.Deserialize<PresetFile>(stream, ToyModelConfig.Json)
             ?? throw new InvalidOperationException($"Preset {name} is empty.");
         return new ToyPreset(name, file.Description, file.Config);

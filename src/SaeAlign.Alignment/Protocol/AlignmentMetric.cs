@@ -1,4 +1,5 @@
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;
 
@@ -38,14 +39,15 @@ public static class AlignmentMetric
     /// <summary>What `saealign align` computes without --metrics (triplet is added when a triplet file is given).</summary>
     public static readonly IReadOnlyList<string> Defaults = [Semi, Soft, OneToOne, Ridge, Cka, Rsa, Procrustes, Mknn];
 
-    /// <summary>Parses a comma-separated list, keeping the given order and dropping repeats; errors name <paramref name="option"/>.</summary>
-    public static IReadOnlyList<string> Parse(string text, string option = "--metrics")
+    /// <summary>Parses a comma-separated list, keeping the given order and dropping repeats; errors name <paramref name="field"/>.</summary>
+    public static IReadOnlyList<string> Parse(string text, InputMessage? field = null)
     {
+        field ??= Named("metrics");
         var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(n => n.ToLowerInvariant()).Distinct().ToArray();
-        InvalidInputException.Require(names.Length > 0, $"{option} must name at least one metric: {string.Join(", ", All)}.");
+        InvalidInputException.Require(names.Length > 0, $"{field} must name at least one metric: {string.Join(", ", All)}.");
         foreach (var name in names)
-            InvalidInputException.Require(All.Contains(name), $"{option}: unknown metric '{name}'. Use any of: {string.Join(", ", All)}.");
+            InvalidInputException.Require(All.Contains(name), $"{field}: unknown metric '{name}'. Use any of: {string.Join(", ", All)}.");
         return names;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;
 
@@ -73,14 +74,14 @@ public static class AlignmentRunner
     internal static void Validate(AlignmentOptions options, int rows)
     {
         var metrics = options.Metrics;
-        InvalidInputException.Require(metrics.Count > 0, "--metrics must name at least one metric.");
+        InvalidInputException.Require(metrics.Count > 0, $"{Named("metrics")} must name at least one metric.");
         if (metrics.Contains(AlignmentMetric.Triplet))
-            InvalidInputException.Require(options.Triplets is { Count: > 0 }, "the triplet metric needs a triplet file (--triplets FILE).");
-        InvalidInputException.Require(options.Stimuli >= 3, $"--stimuli must be at least 3, got {options.Stimuli}.");
+            InvalidInputException.Require(options.Triplets is { Count: > 0 }, $"the triplet metric needs a triplet file ({Named("triplets")} FILE).");
+        InvalidInputException.Require(options.Stimuli >= 3, $"{Named("stimuli")} must be at least 3, got {options.Stimuli}.");
         InvalidInputException.Require(rows >= 3, $"{rows} rows: alignment needs at least 3 stimuli.");
         int sampleSize = Math.Min(rows, options.Stimuli);
         if (metrics.Contains(AlignmentMetric.Mknn))
-            InvalidInputException.Require(options.K >= 1 && options.K < sampleSize, $"--k must be in 1..{sampleSize - 1} for {sampleSize} stimuli, got {options.K}.");
+            InvalidInputException.Require(options.K >= 1 && options.K < sampleSize, $"{Named("k")} must be in 1..{sampleSize - 1} for {sampleSize} stimuli, got {options.K}.");
     }
 
     /// <summary>The block's rows' folds (empty without CV).</summary>

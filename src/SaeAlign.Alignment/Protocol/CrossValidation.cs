@@ -1,5 +1,6 @@
 using System.Globalization;
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;
 
@@ -18,9 +19,10 @@ public sealed record CrossValidation(int Folds, long Seed)
 
     public override string ToString() => IsNone ? "none" : string.Create(CultureInfo.InvariantCulture, $"kfold:{Folds}:{Seed}");
 
-    /// <summary>Parses <c>none</c> or <c>kfold:K:SEED</c> (K ≥ 2, SEED ≥ 0); errors name <paramref name="option"/>.</summary>
-    public static CrossValidation Parse(string text, string option = "--cv")
+    /// <summary>Parses <c>none</c> or <c>kfold:K:SEED</c> (K ≥ 2, SEED ≥ 0); errors name <paramref name="field"/>.</summary>
+    public static CrossValidation Parse(string text, InputMessage? field = null)
     {
+        field ??= Named("cv");
         var value = text.Trim().ToLowerInvariant();
         if (value == "none") return None;
         var parts = value.Split(':');
@@ -28,15 +30,15 @@ public sealed record CrossValidation(int Folds, long Seed)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int folds) && folds >= 2
             && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out long seed))
             return new CrossValidation(folds, seed);
-        throw new InvalidInputException($"{option}: '{text}' is not 'none' or 'kfold:K:SEED' with K >= 2 and SEED >= 0 (e.g. kfold:5:42).");
+        throw new InvalidInputException($"{field}: '{text}' is not 'none' or 'kfold:K:SEED' with K >= 2 and SEED >= 0 (e.g. kfold:5:42).");
     }
 
     /// <summary>The fold (0..K-1) of each of <paramref name="rows"/> rows; empty for <see cref="None"/>.</summary>
     public byte[] Assign(int rows)
     {
         if (IsNone) return [];
-        if (rows < Folds) throw new InvalidInputException($"--cv {this}: {rows} rows cannot fill {Folds} folds.");
-        if (Folds > byte.MaxValue) throw new InvalidInputException($"--cv {this}: at most {byte.MaxValue} folds.");
+        if (rows < Folds) throw new InvalidInputException($"{Named("cv")} {this}: {rows} rows cannot fill {Folds} folds.");
+        if (Folds > byte.MaxValue) throw new InvalidInputException($"{Named("cv")} {this}: at most {byte.MaxValue} folds.");
         var order = Shuffle(rows, Seed);
         var fold = new byte[rows];
         int position = 0;

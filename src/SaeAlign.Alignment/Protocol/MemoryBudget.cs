@@ -1,5 +1,6 @@
 using System.Globalization;
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;
 
@@ -42,16 +43,16 @@ public static class MemoryBudget
         if (needed <= limit) return;
         // Name the metric that makes it too big: the first whose own dense route does not fit.
         string metric = options.Metrics.FirstOrDefault(m => Needed([m]) > limit) ?? string.Join(",", options.Metrics);
-        throw new InvalidInputException(string.Create(CultureInfo.InvariantCulture,
-            $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give --memory-limit, fewer units or stimuli, or other metrics{(alternatives is null ? "" : $" ({string.Join(", ", alternatives)} run at any width on sparse codes)")}."));
+        throw new InvalidInputException(
+            $"{(comparison is null ? "" : comparison + ": ")}{Named("metrics")} {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give {Named("memoryLimit")}, fewer units or stimuli, or other metrics{(alternatives is null ? "" : $" ({string.Join(", ", alternatives)} run at any width on sparse codes)")}.");
     }
 
     /// <summary>Throws <see cref="InvalidInputException"/> when a metric's sparse route would not fit (exact ridge on many stimuli of wide codes).</summary>
     public static void RequireSparseFits(ISparseAlignmentMetric metric, long n, int a, int b, AlignmentOptions options, string? comparison = null)
     {
         long needed = metric.SparseBytes(n, a, b, options.Cv.Folds), limit = options.ResolvedMemoryLimit;
-        InvalidInputException.Require(needed <= limit, string.Create(CultureInfo.InvariantCulture,
-            $"{(comparison is null ? "" : comparison + ": ")}--metrics {metric.Name} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(needed)}, over the memory limit of {Gb(limit)}; give --memory-limit, fewer stimuli, or other metrics."));
+        InvalidInputException.Require(needed <= limit,
+            $"{(comparison is null ? "" : comparison + ": ")}{Named("metrics")} {metric.Name} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(needed)}, over the memory limit of {Gb(limit)}; give {Named("memoryLimit")}, fewer stimuli, or other metrics.");
     }
 
     public static string Gb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.0} GB");

@@ -4,6 +4,7 @@ using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Sae;
 using SaeAlign.ToyModels;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Pipelines.Studies;
 
@@ -28,18 +29,18 @@ public sealed record CapacityStudyOptions
 
     public void Validate()
     {
-        InvalidInputException.Require(Widths.Count > 0, "--widths must list at least one width.");
+        InvalidInputException.Require(Widths.Count > 0, $"{Named("widths")} must list at least one width.");
         foreach (var width in Widths)
-            InvalidInputException.Require(width >= 1, $"--widths: {width} is not a width (at least 1 neuron).");
-        InvalidInputException.Require(Widths.Distinct().Count() == Widths.Count, "--widths must not repeat a width.");
+            InvalidInputException.Require(width >= 1, $"{Named("widths")}: {width} is not a width (at least 1 neuron).");
+        InvalidInputException.Require(Widths.Distinct().Count() == Widths.Count, $"{Named("widths")} must not repeat a width.");
         InvalidInputException.Require(Seeds.Count >= 2, "the capacity study compares models pairwise: it needs at least 2 seeds.");
         ToyModelTrainer.ValidateSeeds(Seeds);
         Toy.Validate();
-        InvalidInputException.Require(K >= 1 && K < Toy.EvalRows, $"--k must be in 1..{Toy.EvalRows - 1}, got {K}.");
+        InvalidInputException.Require(K >= 1 && K < Toy.EvalRows, $"{Named("k")} must be in 1..{Toy.EvalRows - 1}, got {K}.");
         InvalidInputException.Require(SaeModelWidth >= 1 && SaeRows >= 1, "the SAE sweep needs a toy width and training rows of at least 1.");
         foreach (var width in SaeWidths)
         {
-            InvalidInputException.Require(width >= 1, $"--sae-widths: {width} is not a latent count (at least 1).");
+            InvalidInputException.Require(width >= 1, $"{Named("saeWidths")}: {width} is not a latent count (at least 1).");
             (Sae with { DSae = width }).Validate(SaeModelWidth);
         }
     }

@@ -3,6 +3,7 @@ using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.ToyModels.Networks;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Pipelines.Studies;
 
@@ -49,10 +50,10 @@ public sealed record SnrStudyOptions
 
     public void Validate()
     {
-        InvalidInputException.Require(Snr.Count > 0, "--snr must list at least one value.");
+        InvalidInputException.Require(Snr.Count > 0, $"{Named("snr")} must list at least one value.");
         foreach (var snr in Snr)
-            InvalidInputException.Require(snr > 0 && double.IsFinite(snr), $"--snr: {snr.ToString(CultureInfo.InvariantCulture)} is not a signal-to-noise ratio (finite, > 0).");
-        foreach (var (sizes, option) in new[] { (Sizes, "--sizes"), (MlpSizes, "--mlp-sizes") })
+            InvalidInputException.Require(snr > 0 && double.IsFinite(snr), $"{Named("snr")}: {snr.ToString(CultureInfo.InvariantCulture)} is not a signal-to-noise ratio (finite, > 0).");
+        foreach (var (sizes, option) in new[] { (Sizes, Named("sizes")), (MlpSizes, Named("mlpSizes")) })
         {
             InvalidInputException.Require(sizes.Count > 0, $"{option} must list at least one training-set size.");
             foreach (var size in sizes)
@@ -60,7 +61,7 @@ public sealed record SnrStudyOptions
         }
         InvalidInputException.Require(SizeSnr > 0 && double.IsFinite(SizeSnr), $"the sample-size sweep's SNR must be finite and > 0, got {SizeSnr}.");
         InvalidInputException.Require(TrainSize >= 1, $"the SNR sweep's training-set size must be at least 1, got {TrainSize}.");
-        InvalidInputException.Require(Members >= 2, $"--members must be at least 2 (alignment is between members), got {Members}.");
+        InvalidInputException.Require(Members >= 2, $"{Named("members")} must be at least 2 (alignment is between members), got {Members}.");
         InvalidInputException.Require(Inputs >= 1 && Outputs >= 1 && Hidden >= 2, "the network needs at least 1 input, 1 output and 2 hidden units.");
         InvalidInputException.Require(MlpInputs >= 1 && MlpOutputs >= 2 && MlpHidden >= 2 && TeacherFeatures >= 1 && MlpTrainSize >= 1,
             "the MLP needs at least 1 input, 2 outputs (classes), 2 hidden units, a teacher feature and a training sample.");

@@ -3,6 +3,7 @@ using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.ToyModels.Networks;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Pipelines.Studies;
 
@@ -33,17 +34,17 @@ public sealed record TripletStudyOptions
 
     public void Validate()
     {
-        InvalidInputException.Require((Embedding is null) == (Triplets is null), "--embedding and --triplets go together: score an embedding against a triplet file.");
-        InvalidInputException.Require(Items >= 3, $"--items must be at least 3, got {Items}.");
+        InvalidInputException.Require((Embedding is null) == (Triplets is null), $"{Named("embedding")} and {Named("triplets")} go together: score an embedding against a triplet file.");
+        InvalidInputException.Require(Items >= 3, $"{Named("items")} must be at least 3, got {Items}.");
         InvalidInputException.Require(Dimensions >= 1, $"dimensions must be at least 1, got {Dimensions}.");
         InvalidInputException.Require(UniqueTriplets >= 0 && RepeatedTriplets >= 0 && UniqueTriplets + RepeatedTriplets > 0,
             "the study needs some triplets (unique or repeated).");
         InvalidInputException.Require(Subjects >= 1, $"subjects must be at least 1, got {Subjects}.");
-        InvalidInputException.Require(NoiseLevels.Count > 0, "--noise must list at least one level.");
+        InvalidInputException.Require(NoiseLevels.Count > 0, $"{Named("noise")} must list at least one level.");
         foreach (var level in NoiseLevels)
-            InvalidInputException.Require(level >= 0 && double.IsFinite(level), $"--noise: {level.ToString(CultureInfo.InvariantCulture)} is not a noise level (finite, >= 0).");
+            InvalidInputException.Require(level >= 0 && double.IsFinite(level), $"{Named("noise")}: {level.ToString(CultureInfo.InvariantCulture)} is not a noise level (finite, >= 0).");
         InvalidInputException.Require(Perturbation >= 0 && double.IsFinite(Perturbation), $"perturbation must be finite and >= 0, got {Perturbation}.");
-        InvalidInputException.Require(Resamples >= 1, $"--resamples must be at least 1, got {Resamples}.");
+        InvalidInputException.Require(Resamples >= 1, $"{Named("resamples")} must be at least 1, got {Resamples}.");
     }
 }
 

@@ -53,7 +53,7 @@ public abstract class SaeArchitecture
     public static SaeArchitecture? Find(string name) => All.FirstOrDefault(a => a.Name == name.Trim().ToLowerInvariant());
 
     /// <summary>The architecture named <paramref name="name"/>; an unknown name is bad input naming <paramref name="source"/>.</summary>
-    public static SaeArchitecture Get(string name, string source) =>
+    public static SaeArchitecture Get(string name, InputMessage source) =>
         Find(name) ?? throw new InvalidInputException($"{source}: {Unknown(name)}");
 
     internal static string Unknown(string name) => $"unknown architecture '{name}'. Use one of: {string.Join(", ", Names)}.";

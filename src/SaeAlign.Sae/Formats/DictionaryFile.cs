@@ -6,18 +6,18 @@ namespace SaeAlign.Sae;
 public static class DictionaryFile
 {
     /// <param name="option">The option or field the path came from, named in the error when it does not exist.</param>
-    public static SaeDictionary Read(string path, string option)
+    public static SaeDictionary Read(string path, InputField field)
     {
         if (Directory.Exists(path))
         {
             string dictionary = Path.Combine(path, SaeTrainingRun.DictionaryFile);
             return File.Exists(dictionary) ? DictionaryParquet.Read(dictionary) : SaeLensFolder.Read(path);
         }
-        RequireExists(path, option);
+        RequireExists(path, field);
         return DictionaryParquet.Read(path);
     }
 
     /// <summary>The cheap check before a long run: the path names a file or a folder.</summary>
-    public static void RequireExists(string path, string option) =>
-        InvalidInputException.Require(File.Exists(path) || Directory.Exists(path), $"{option}: {path} does not exist.");
+    public static void RequireExists(string path, InputField field) =>
+        InvalidInputException.Require(File.Exists(path) || Directory.Exists(path), $"{field}: {path} does not exist.");
 }

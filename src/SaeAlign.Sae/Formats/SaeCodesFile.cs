@@ -11,17 +11,17 @@ public static class SaeCodesFile
 {
     /// <summary>
     /// Reads <paramref name="activationsPath"/> (d_in columns), encodes it and writes the codes to <paramref name="outputPath"/>;
-    /// an output path that cannot take codes is refused, naming <paramref name="outputOption"/>, before anything is read.
+    /// an output path that cannot take codes is refused, naming <paramref name="outputField"/>, before anything is read.
     /// </summary>
-    public static SparseCodes Write(SaeDictionary dictionary, string activationsPath, string outputPath, string outputOption,
+    public static SparseCodes Write(SaeDictionary dictionary, string activationsPath, string outputPath, InputField outputField,
         CancellationToken cancellationToken = default)
     {
-        ActivationFile.RequireOutputPath(outputPath, outputOption);
+        ActivationFile.RequireOutputPath(outputPath, outputField);
         var data = ActivationFile.Read(activationsPath, cancellationToken);
         InvalidInputException.Require(data.Columns == dictionary.DIn,
             $"{activationsPath}: {data.Columns} columns, but the SAE's d_in is {dictionary.DIn}.");
         var codes = SaeMetrics.EncodeSparse(dictionary, data, cancellationToken);
-        ActivationFile.Write(outputPath, outputOption, codes, new Dictionary<string, string>
+        ActivationFile.Write(outputPath, outputField, codes, new Dictionary<string, string>
         {
             ["saealign.content"] = "sae codes",
             ["saealign.architecture"] = dictionary.Architecture.Name,

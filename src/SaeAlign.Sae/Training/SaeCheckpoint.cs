@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SaeAlign.Core;
 using static TorchSharp.torch;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Sae;
 
@@ -56,7 +57,7 @@ internal sealed class SaeCheckpoint
     /// <summary>Reads a checkpoint for a run with <paramref name="config"/>; a different config or different data is bad input naming what differs.</summary>
     public static SaeCheckpoint Read(string path, SaeConfig config, int dIn, string fingerprint)
     {
-        if (!File.Exists(path)) throw new InvalidInputException($"--resume: no checkpoint at {path}.");
+        if (!File.Exists(path)) throw new InvalidInputException($"{Named("resume")}: no checkpoint at {path}.");
         var (tensors, metadata) = Safetensors.Read(path);
         string Meta(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidInputException($"{path}: not a SaeAlign checkpoint (no '{key}').");
         var saved = JsonNode.Parse(Meta(ConfigKey))!.AsObject();
@@ -65,9 +66,9 @@ internal sealed class SaeCheckpoint
             .Where(key => !JsonNode.DeepEquals(current[key], saved[key])).ToArray();
         if (differing.Length > 0)
             throw new InvalidInputException(
-                $"--resume: the checkpoint {path} was made with a different config ({string.Join(", ", differing.Select(k => $"{k}: {saved[k]?.ToJsonString() ?? "absent"} in the checkpoint, {current[k]?.ToJsonString() ?? "absent"} now"))}).");
+                $"{Named("resume")}: the checkpoint {path} was made with a different config ({string.Join(", ", differing.Select(k => $"{k}: {saved[k]?.ToJsonString() ?? "absent"} in the checkpoint, {current[k]?.ToJsonString() ?? "absent"} now"))}).");
         InvalidInputException.Require(Meta(DInKey) == dIn.ToString(CultureInfo.InvariantCulture) && Meta(DataKey) == fingerprint,
-            $"--resume: the checkpoint {path} was made on different activations (d_in or training rows differ).");
+            $"{Named("resume")}: the checkpoint {path} was made on different activations (d_in or training rows differ).");
         var curve = JsonSerializer.Deserialize<SaeMetricsPoint[]>(Meta(CurveKey)) ?? [];
         return new SaeCheckpoint(path, tensors,
             int.Parse(Meta(StepKey), CultureInfo.InvariantCulture),

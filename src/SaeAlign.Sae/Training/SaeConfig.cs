@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Sae;
 
@@ -67,27 +68,27 @@ public sealed record SaeConfig
     public void Validate(int? dIn)
     {
         InvalidInputException.Require(dIn is null or >= 1, $"the activations have {dIn} columns; an SAE needs at least one.");
-        InvalidInputException.Require(DSae >= 0, $"--d-sae must be at least 1, got {DSae}.");
+        InvalidInputException.Require(DSae >= 0, $"{Named("dSae")} must be at least 1, got {DSae}.");
         int dSae = DSae > 0 ? DSae : dIn is { } d ? ResolvedDSae(d) : int.MaxValue;
         string upTo = dSae == int.MaxValue ? "at least 1" : $"between 1 and d_sae = {dSae}";
-        if (Architecture.UsesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"--k must be {upTo}, got {K}.");
-        InvalidInputException.Require(Batch >= 1, $"--batch must be at least 1, got {Batch}.");
-        InvalidInputException.Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}.");
-        InvalidInputException.Require(Steps >= 0, $"--steps must be at least 1, got {Steps}.");
-        InvalidInputException.Require(TrainFraction > 0 && TrainFraction <= 1, $"--train-fraction must be in (0, 1], got {TrainFraction}.");
-        InvalidInputException.Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number, got {LearningRate}.");
-        InvalidInputException.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), $"--weight-decay must be zero or positive, got {WeightDecay}.");
-        InvalidInputException.Require(LrWarmupSteps >= 0, $"--lr-warmup-steps must be zero or positive, got {LrWarmupSteps}.");
-        InvalidInputException.Require(LrDecaySteps >= 0, $"--lr-decay-steps must be zero or positive, got {LrDecaySteps}.");
-        InvalidInputException.Require(L1Coefficient >= 0 && double.IsFinite(L1Coefficient), $"--l1-coefficient must be zero or positive, got {L1Coefficient}.");
-        InvalidInputException.Require(L1WarmupSteps >= 0, $"--l1-warmup-steps must be zero or positive, got {L1WarmupSteps}.");
-        InvalidInputException.Require(L0Coefficient >= 0 && double.IsFinite(L0Coefficient), $"--l0-coefficient must be zero or positive, got {L0Coefficient}.");
-        InvalidInputException.Require(JumpReluBandwidth > 0 && double.IsFinite(JumpReluBandwidth), $"--bandwidth must be positive, got {JumpReluBandwidth}.");
-        InvalidInputException.Require(JumpReluInitThreshold > 0 && double.IsFinite(JumpReluInitThreshold), $"--init-threshold must be positive, got {JumpReluInitThreshold}.");
-        InvalidInputException.Require(AuxKCoefficient >= 0 && double.IsFinite(AuxKCoefficient), $"--aux-coefficient must be zero or positive, got {AuxKCoefficient}.");
-        InvalidInputException.Require(AuxK >= 0 && AuxK <= dSae, $"--aux-k must be {upTo} (0: d_in / 2), got {AuxK}.");
-        InvalidInputException.Require(DeadWindow >= 1, $"--dead-window must be at least 1, got {DeadWindow}.");
-        InvalidInputException.Require(ThresholdEmaRate > 0 && ThresholdEmaRate <= 1, $"--threshold-ema must be in (0, 1], got {ThresholdEmaRate}.");
+        if (Architecture.UsesK) InvalidInputException.Require(K >= 1 && K <= dSae, $"{Named("k")} must be {upTo}, got {K}.");
+        InvalidInputException.Require(Batch >= 1, $"{Named("batch")} must be at least 1, got {Batch}.");
+        InvalidInputException.Require(Epochs >= 1, $"{Named("epochs")} must be at least 1, got {Epochs}.");
+        InvalidInputException.Require(Steps >= 0, $"{Named("steps")} must be at least 1, got {Steps}.");
+        InvalidInputException.Require(TrainFraction > 0 && TrainFraction <= 1, $"{Named("trainFraction")} must be in (0, 1], got {TrainFraction}.");
+        InvalidInputException.Require(LearningRate > 0 && double.IsFinite(LearningRate), $"{Named("lr")} must be a positive number, got {LearningRate}.");
+        InvalidInputException.Require(WeightDecay >= 0 && double.IsFinite(WeightDecay), $"{Named("weightDecay")} must be zero or positive, got {WeightDecay}.");
+        InvalidInputException.Require(LrWarmupSteps >= 0, $"{Named("lrWarmupSteps")} must be zero or positive, got {LrWarmupSteps}.");
+        InvalidInputException.Require(LrDecaySteps >= 0, $"{Named("lrDecaySteps")} must be zero or positive, got {LrDecaySteps}.");
+        InvalidInputException.Require(L1Coefficient >= 0 && double.IsFinite(L1Coefficient), $"{Named("l1Coefficient")} must be zero or positive, got {L1Coefficient}.");
+        InvalidInputException.Require(L1WarmupSteps >= 0, $"{Named("l1WarmupSteps")} must be zero or positive, got {L1WarmupSteps}.");
+        InvalidInputException.Require(L0Coefficient >= 0 && double.IsFinite(L0Coefficient), $"{Named("l0Coefficient")} must be zero or positive, got {L0Coefficient}.");
+        InvalidInputException.Require(JumpReluBandwidth > 0 && double.IsFinite(JumpReluBandwidth), $"{Named("bandwidth")} must be positive, got {JumpReluBandwidth}.");
+        InvalidInputException.Require(JumpReluInitThreshold > 0 && double.IsFinite(JumpReluInitThreshold), $"{Named("initThreshold")} must be positive, got {JumpReluInitThreshold}.");
+        InvalidInputException.Require(AuxKCoefficient >= 0 && double.IsFinite(AuxKCoefficient), $"{Named("auxCoefficient")} must be zero or positive, got {AuxKCoefficient}.");
+        InvalidInputException.Require(AuxK >= 0 && AuxK <= dSae, $"{Named("auxK")} must be {upTo} (0: d_in / 2), got {AuxK}.");
+        InvalidInputException.Require(DeadWindow >= 1, $"{Named("deadWindow")} must be at least 1, got {DeadWindow}.");
+        InvalidInputException.Require(ThresholdEmaRate > 0 && ThresholdEmaRate <= 1, $"{Named("thresholdEma")} must be in (0, 1], got {ThresholdEmaRate}.");
     }
 
     /// <summary>camelCase names and kebab-case enum values, as in the toy configs.</summary>

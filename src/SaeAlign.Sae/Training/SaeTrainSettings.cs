@@ -1,4 +1,5 @@
 using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Sae;
 
@@ -74,10 +75,10 @@ public record SaeTrainSettings
             UnitNormDecoder = UnitNormDecoder ?? basis.UnitNormDecoder,
         };
         // 0 means "8 x d_in" inside a config; given by the user it is a mistake, as -4 is.
-        InvalidInputException.Require(DSae is null or >= 1, $"--d-sae must be at least 1, got {DSae}.");
-        InvalidInputException.Require(Steps is null or >= 1, $"--steps must be at least 1, got {Steps}.");
-        InvalidInputException.Require(Steps is null || Epochs is null, "--steps and --epochs are exclusive: give the training length one way.");
-        InvalidInputException.Require(config.Seed >= 0, $"--seed must be zero or positive, got {config.Seed}.");
+        InvalidInputException.Require(DSae is null or >= 1, $"{Named("dSae")} must be at least 1, got {DSae}.");
+        InvalidInputException.Require(Steps is null or >= 1, $"{Named("steps")} must be at least 1, got {Steps}.");
+        InvalidInputException.Require(Steps is null || Epochs is null, $"{Named("steps")} and {Named("epochs")} are exclusive: give the training length one way.");
+        InvalidInputException.Require(config.Seed >= 0, $"{Named("seed")} must be zero or positive, got {config.Seed}.");
         return config;
     }
 

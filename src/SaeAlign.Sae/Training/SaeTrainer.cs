@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using SaeAlign.Core;
 using static TorchSharp.torch;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Sae;
 
@@ -84,7 +85,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
             float loss = result.Loss.item<float>();
             if (!float.IsFinite(loss))
                 throw new TrainingDivergedException(
-                    $"SAE training diverged: the loss is {loss} at step {step + 1} of {steps}. Try a smaller --lr.");
+                    $"SAE training diverged: the loss is {loss} at step {step + 1} of {steps}. Try a smaller {Named("lr")}.");
             var updated = where(result.Activity.Fired(), zeros_like(sinceFired), sinceFired + 1).DetachFromDisposeScope();
             sinceFired.Dispose();
             sinceFired = updated;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Sae;
 
@@ -32,7 +33,7 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
         config.Validate(data.Columns);
         if (trueFeatures is not null)
             InvalidInputException.Require(trueFeatures.Neurons == data.Columns,
-                $"--true-features: the toy model has {trueFeatures.Neurons} neurons but {activationsPath} has {data.Columns} columns.");
+                $"{Named("trueFeatures")}: the toy model has {trueFeatures.Neurons} neurons but {activationsPath} has {data.Columns} columns.");
         var timings = new Dictionary<string, double> { ["read"] = clock.Elapsed.TotalSeconds };
         using var run = RunFolder.Create(outputFolder, force);
 

@@ -39,7 +39,7 @@ public sealed class AlignJob : JobType<AlignSpec>
 
     protected override AlignSpec Normalize(AlignSpec spec, DataRoot root)
     {
-        var metrics = spec.Metrics is null ? AlignmentMetric.Defaults : AlignmentMetric.Parse(string.Join(",", spec.Metrics), "metrics");
+        var metrics = spec.Metrics is null ? AlignmentMetric.Defaults : AlignmentMetric.Parse(string.Join(",", spec.Metrics), InputField.Named("metrics"));
         InvalidInputException.Require(!metrics.Contains(AlignmentMetric.Triplet), "metrics: triplet needs odd-one-out judgements, which align jobs do not take; score triplets with the saealign align command and its triplets option.");
         var defaults = new AlignmentOptions();
         int stimuli = spec.Stimuli ?? defaults.Stimuli;
@@ -53,7 +53,7 @@ public sealed class AlignJob : JobType<AlignSpec>
             Source = TrainSaeJob.ExistingFile(root, spec.Source, "source", ".parquet", ".npy"),
             Target = TrainSaeJob.ExistingFile(root, spec.Target, "target", ".parquet", ".npy"),
             Metrics = metrics,
-            Cv = CrossValidation.Parse(spec.Cv ?? defaults.Cv.ToString(), "cv").ToString(),
+            Cv = CrossValidation.Parse(spec.Cv ?? defaults.Cv.ToString(), InputField.Named("cv")).ToString(),
             Stimuli = stimuli,
             Seed = seed,
             K = k,
@@ -70,7 +70,7 @@ public sealed class AlignJob : JobType<AlignSpec>
         var options = new AlignmentOptions
         {
             Metrics = spec.Metrics!,
-            Cv = CrossValidation.Parse(spec.Cv!, "cv"),
+            Cv = CrossValidation.Parse(spec.Cv!, InputField.Named("cv")),
             Stimuli = spec.Stimuli!.Value,
             Seed = spec.Seed!.Value,
             K = spec.K!.Value,

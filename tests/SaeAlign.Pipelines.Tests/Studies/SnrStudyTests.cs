@@ -88,8 +88,8 @@ public class SnrStudyTests : StudyTest
         Assert.That(Results("c"), Is.Not.EqualTo(Results("a")));
     }
 
-    [TestCase(-1.0, "--snr: -1")]
-    [TestCase(0.0, "--snr: 0")]
+    [TestCase(-1.0, "snr: -1")]
+    [TestCase(0.0, "snr: 0")]
     public void NonPositiveSnrIsBadInput(double snr, string message)
     {
         var e = Assert.Throws<InvalidInputException>(() => SnrStudy.Run(Small with { Snr = [1, snr] }, Root));
@@ -101,6 +101,6 @@ public class SnrStudyTests : StudyTest
     public void NonPositiveSizeIsBadInput()
     {
         var e = Assert.Throws<InvalidInputException>(() => SnrStudy.Run(Small with { Sizes = [4, 0] }, Root));
-        Assert.That(e!.Message, Does.Contain("--sizes: 0"));
+        Assert.That(e!.Message, Does.Contain("sizes: 0"));
     }
 }

@@ -40,17 +40,17 @@ internal static class AlignCommand
         {
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
-            var cvSpec = CrossValidation.Parse(parse.GetValue(cv)!, "--cv");
+            var cvSpec = CrossValidation.Parse(parse.GetValue(cv)!, InputField.Named("cv"));
             var tripletPath = parse.GetValue(triplets);
             var metricNames = parse.GetValue(metrics) is { } m
-                ? AlignmentMetric.Parse(m, "--metrics")
+                ? AlignmentMetric.Parse(m, InputField.Named("metrics"))
                 : tripletPath is null ? AlignmentMetric.Defaults : [.. AlignmentMetric.Defaults, AlignmentMetric.Triplet];
             InvalidInputException.Require(parse.GetValue(stimuli) >= 3, $"--stimuli must be at least 3, got {parse.GetValue(stimuli)}.");
             var reportPath = parse.GetValue(report);
             if (reportPath is not null)
                 InvalidInputException.Require(Path.GetExtension(reportPath).Equals(".parquet", StringComparison.OrdinalIgnoreCase),
                     $"--report: '{reportPath}' must end in .parquet.");
-            if (reportPath is not null) AtomicFile.RequireWritable(reportPath, "--report");
+            if (reportPath is not null) AtomicFile.RequireWritable(reportPath, InputField.Named("report"));
 
             long? limit = parse.GetValue(memoryLimit) is { } text ? OptionValues.Bytes(text, "--memory-limit") : null;
             string sourcePath = parse.GetValue(source)!, targetPath = parse.GetValue(target)!;

@@ -35,8 +35,8 @@ internal static class ReplayCommand
             TorchRuntime.Configure(settings.Threads);
             var options = new AlignmentOptions
             {
-                Metrics = AlignmentMetric.Parse(parse.GetValue(metrics)!, "--metrics"),
-                Cv = CrossValidation.Parse(parse.GetValue(cv)!, "--cv"),
+                Metrics = AlignmentMetric.Parse(parse.GetValue(metrics)!, InputField.Named("metrics")),
+                Cv = CrossValidation.Parse(parse.GetValue(cv)!, InputField.Named("cv")),
                 MemoryLimit = parse.GetValue(memoryLimit) is { } limit ? OptionValues.Bytes(limit, "--memory-limit") : null,
             };
             var inputs = new ReplayInputs(parse.GetValue(sourceActs)!, parse.GetValue(targetActs)!, parse.GetValue(sourceSae)!, parse.GetValue(targetSae)!);

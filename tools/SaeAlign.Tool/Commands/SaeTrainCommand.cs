@@ -58,7 +58,7 @@ internal static class SaeTrainCommand
         {
             var config = new SaeTrainSettings
             {
-                Arch = SaeArchitecture.Get(parse.GetValue(arch)!, "--arch"),
+                Arch = SaeArchitecture.Get(parse.GetValue(arch)!, InputField.Named("arch")),
                 DSae = parse.GetValue(dSae),
                 K = parse.GetValue(k),
                 Seed = parse.GetValue(seed),
