@@ -40,6 +40,17 @@ public sealed class DataRoot
     /// <summary>The absolute path of <paramref name="path"/> after the checks of <see cref="Relative"/>.</summary>
     public string Resolve(string path, string field) => Path.GetFullPath(Path.Combine(FullPath, Relative(path, field)));
 
+    /// <summary>The path of an existing file with one of <paramref name="extensions"/>, relative to the data root.</summary>
+    public string ExistingFile(string? path, string field, params string[] extensions)
+    {
+        InvalidInputException.Require(path is not null, $"{field}: missing.");
+        string relative = Relative(path!, field);
+        InvalidInputException.Require(extensions.Contains(Path.GetExtension(relative).ToLowerInvariant()),
+            $"{field}: '{path}' must be a {string.Join(" or ", extensions)} file.");
+        InvalidInputException.Require(File.Exists(Resolve(relative, field)), $"{field}: no file at '{path}' inside the data root.");
+        return relative;
+    }
+
     private bool IsInside(string real) =>
         real == FullPath || real.StartsWith(FullPath.EndsWith(Path.DirectorySeparatorChar) ? FullPath : FullPath + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 

@@ -1,3 +1,6 @@
+using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
+
 namespace SaeAlign.Alignment;
 
 /// <summary>How <see cref="AlignmentRunner"/> computes: which metrics, the CV protocol and the sampling of row-wise metrics.</summary>
@@ -17,4 +20,15 @@ public sealed record AlignmentOptions
     public long? MemoryLimit { get; init; }
 
     public long ResolvedMemoryLimit => MemoryLimit ?? (long)(0.8 * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming the first field that cannot work with any data.</summary>
+    public void Validate()
+    {
+        InvalidInputException.Require(Metrics.Count > 0, $"{Named("metrics")} must name at least one metric.");
+        if (Metrics.Contains(AlignmentMetric.Triplet))
+            InvalidInputException.Require(Triplets is { Count: > 0 }, $"the triplet metric needs a triplet file ({Named("triplets")} FILE).");
+        InvalidInputException.Require(Stimuli >= 3, $"{Named("stimuli")} must be at least 3, got {Stimuli}.");
+        InvalidInputException.Require(Seed >= 0, $"{Named("seed")} must be zero or positive, got {Seed}.");
+        InvalidInputException.Require(K >= 1, $"{Named("k")} must be at least 1, got {K}.");
+    }
 }

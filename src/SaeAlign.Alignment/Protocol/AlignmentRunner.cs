@@ -73,14 +73,10 @@ public static class AlignmentRunner
     /// <summary>The checks every run makes before any work: options that cannot work with <paramref name="rows"/> stimuli.</summary>
     internal static void Validate(AlignmentOptions options, int rows)
     {
-        var metrics = options.Metrics;
-        InvalidInputException.Require(metrics.Count > 0, $"{Named("metrics")} must name at least one metric.");
-        if (metrics.Contains(AlignmentMetric.Triplet))
-            InvalidInputException.Require(options.Triplets is { Count: > 0 }, $"the triplet metric needs a triplet file ({Named("triplets")} FILE).");
-        InvalidInputException.Require(options.Stimuli >= 3, $"{Named("stimuli")} must be at least 3, got {options.Stimuli}.");
+        options.Validate();
         InvalidInputException.Require(rows >= 3, $"{rows} rows: alignment needs at least 3 stimuli.");
         int sampleSize = Math.Min(rows, options.Stimuli);
-        if (metrics.Contains(AlignmentMetric.Mknn))
+        if (options.Metrics.Contains(AlignmentMetric.Mknn))
             InvalidInputException.Require(options.K >= 1 && options.K < sampleSize, $"{Named("k")} must be in 1..{sampleSize - 1} for {sampleSize} stimuli, got {options.K}.");
     }
 

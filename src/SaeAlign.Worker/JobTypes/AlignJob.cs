@@ -8,19 +8,13 @@ using SaeAlign.Data;
 
 namespace SaeAlign.Worker;
 
-/// <summary>An <c>align</c> spec: the fields of <c>saealign align</c>'s options (<c>metrics</c> as a list of names).</summary>
-public sealed record AlignSpec
+/// <summary>An <c>align</c> spec: <c>saealign align</c>'s settings in camelCase (<c>metrics</c> as a list of names), the files and where to write.</summary>
+public sealed record AlignSpec : AlignSettings
 {
     /// <summary>Source activations (.parquet or .npy) inside the data root.</summary>
     public string? Source { get; init; }
     /// <summary>Target activations over the same stimuli.</summary>
     public string? Target { get; init; }
-    public IReadOnlyList<string>? Metrics { get; init; }
-    /// <summary><c>none</c> or <c>kfold:K:SEED</c>.</summary>
-    public string? Cv { get; init; }
-    public int? Stimuli { get; init; }
-    public long? Seed { get; init; }
-    public int? K { get; init; }
     /// <summary>Folder (relative to the data root) that receives the hash-named run folder.</summary>
     public string? Out { get; init; }
 }
@@ -39,24 +33,17 @@ public sealed class AlignJob : JobType<AlignSpec>
 
     protected override AlignSpec Normalize(AlignSpec spec, DataRoot root)
     {
-        var metrics = spec.Metrics is null ? AlignmentMetric.Defaults : AlignmentMetric.Parse(string.Join(",", spec.Metrics), InputField.Named("metrics"));
-        InvalidInputException.Require(!metrics.Contains(AlignmentMetric.Triplet), "metrics: triplet needs odd-one-out judgements, which align jobs do not take; score triplets with the saealign align command and its triplets option.");
-        var defaults = new AlignmentOptions();
-        int stimuli = spec.Stimuli ?? defaults.Stimuli;
-        InvalidInputException.Require(stimuli >= 3, $"stimuli must be at least 3, got {stimuli}.");
-        int k = spec.K ?? defaults.K;
-        InvalidInputException.Require(k >= 1, $"k must be at least 1, got {k}.");
-        long seed = spec.Seed ?? defaults.Seed;
-        InvalidInputException.Require(seed >= 0, $"seed must be zero or positive, got {seed}.");
+        InvalidInputException.Require(spec.Metrics?.Contains(AlignmentMetric.Triplet) != true, "metrics: triplet needs odd-one-out judgements, which align jobs do not take; score triplets with the saealign align command and its triplets option.");
+        var options = spec.ToOptions();
         return new AlignSpec
         {
-            Source = TrainSaeJob.ExistingFile(root, spec.Source, "source", ".parquet", ".npy"),
-            Target = TrainSaeJob.ExistingFile(root, spec.Target, "target", ".parquet", ".npy"),
-            Metrics = metrics,
-            Cv = CrossValidation.Parse(spec.Cv ?? defaults.Cv.ToString(), InputField.Named("cv")).ToString(),
-            Stimuli = stimuli,
-            Seed = seed,
-            K = k,
+            Source = root.ExistingFile(spec.Source, "source", ".parquet", ".npy"),
+            Target = root.ExistingFile(spec.Target, "target", ".parquet", ".npy"),
+            Metrics = options.Metrics,
+            Cv = options.Cv.ToString(),
+            Stimuli = options.Stimuli,
+            Seed = options.Seed,
+            K = options.K,
             Out = root.Relative(spec.Out ?? DefaultOut, "out"),
         };
     }
@@ -67,14 +54,7 @@ public sealed class AlignJob : JobType<AlignSpec>
     {
         var clock = Stopwatch.StartNew();
         var rows = ActivationRows.OpenForAlignment(run.Root.Resolve(spec.Source!, "source"), run.Root.Resolve(spec.Target!, "target"), cancellationToken);
-        var options = new AlignmentOptions
-        {
-            Metrics = spec.Metrics!,
-            Cv = CrossValidation.Parse(spec.Cv!, InputField.Named("cv")),
-            Stimuli = spec.Stimuli!.Value,
-            Seed = spec.Seed!.Value,
-            K = spec.K!.Value,
-        };
+        var options = spec.ToOptions();
         run.Log.LogInformation("{Rows} stimuli, {Source} source units, {Target} target units, cv {Cv}", rows.Rows, rows.SourceUnits, rows.TargetUnits, spec.Cv);
         var report = rows.Align(options, cancellationToken);
         using var folder = RunFolder.Create(run.OutputFolder, force: false);

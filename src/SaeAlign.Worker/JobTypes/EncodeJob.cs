@@ -37,7 +37,7 @@ public sealed class EncodeJob : JobType<EncodeSpec>
         return new EncodeSpec
         {
             Sae = sae,
-            Activations = TrainSaeJob.ExistingFile(root, spec.Activations, "activations", ".parquet", ".npy"),
+            Activations = root.ExistingFile(spec.Activations, "activations", ".parquet", ".npy"),
             Out = root.Relative(spec.Out ?? DefaultOut, "out"),
         };
     }

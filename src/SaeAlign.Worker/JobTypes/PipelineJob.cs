@@ -48,7 +48,7 @@ public sealed class PipelineJob : JobType<PipelineJobSpec>
         string title;
         if (spec.Spec is not null)
         {
-            string relative = TrainSaeJob.ExistingFile(root, spec.Spec, "spec", ".json");
+            string relative = root.ExistingFile(spec.Spec, "spec", ".json");
             experiment = PipelineSpec.Parse(File.ReadAllText(root.Resolve(relative, "spec")), $"spec ({relative})");
             title = Path.GetFileNameWithoutExtension(relative);
         }

@@ -46,9 +46,9 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         InvalidInputException.Require(every >= 0, $"checkpointEvery must be zero or positive, got {every}.");
         return (TrainSaeSpec)spec.WithValuesOf(config) with
         {
-            Activations = ExistingFile(root, spec.Activations, "activations", ".parquet", ".npy"),
+            Activations = root.ExistingFile(spec.Activations, "activations", ".parquet", ".npy"),
             Decode = spec.Decode ?? TopKDecoding.Sparse,
-            TrueFeatures = spec.TrueFeatures is null ? null : ExistingFile(root, spec.TrueFeatures, "trueFeatures", ".parquet"),
+            TrueFeatures = spec.TrueFeatures is null ? null : root.ExistingFile(spec.TrueFeatures, "trueFeatures", ".parquet"),
             CheckpointEvery = every,
             Out = root.Relative(spec.Out ?? DefaultOut, "out"),
         };
@@ -95,16 +95,5 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
             throw;
         }
         return Task.CompletedTask;
-    }
-
-    /// <summary>The path of an existing file with one of <paramref name="extensions"/>, relative to the data root.</summary>
-    internal static string ExistingFile(DataRoot root, string? path, string field, params string[] extensions)
-    {
-        InvalidInputException.Require(path is not null, $"{field}: missing.");
-        string relative = root.Relative(path!, field);
-        InvalidInputException.Require(extensions.Contains(Path.GetExtension(relative).ToLowerInvariant()),
-            $"{field}: '{path}' must be a {string.Join(" or ", extensions)} file.");
-        InvalidInputException.Require(File.Exists(root.Resolve(relative, field)), $"{field}: no file at '{path}' inside the data root.");
-        return relative;
     }
 }

@@ -40,12 +40,14 @@ internal static class AlignCommand
         {
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
-            var cvSpec = CrossValidation.Parse(parse.GetValue(cv)!, InputField.Named("cv"));
-            var tripletPath = parse.GetValue(triplets);
-            var metricNames = parse.GetValue(metrics) is { } m
-                ? AlignmentMetric.Parse(m, InputField.Named("metrics"))
-                : tripletPath is null ? AlignmentMetric.Defaults : [.. AlignmentMetric.Defaults, AlignmentMetric.Triplet];
-            InvalidInputException.Require(parse.GetValue(stimuli) >= 3, $"--stimuli must be at least 3, got {parse.GetValue(stimuli)}.");
+            var align = new AlignSettings
+            {
+                Metrics = parse.GetValue(metrics) is { } m ? AlignmentMetric.Parse(m, InputField.Named("metrics")) : null,
+                Cv = parse.GetValue(cv),
+                Stimuli = parse.GetValue(stimuli),
+                Seed = parse.GetValue(seed),
+                K = parse.GetValue(k),
+            };
             var reportPath = parse.GetValue(report);
             if (reportPath is not null)
                 InvalidInputException.Require(Path.GetExtension(reportPath).Equals(".parquet", StringComparison.OrdinalIgnoreCase),
@@ -54,18 +56,10 @@ internal static class AlignCommand
 
             long? limit = parse.GetValue(memoryLimit) is { } text ? OptionValues.Bytes(text, "--memory-limit") : null;
             string sourcePath = parse.GetValue(source)!, targetPath = parse.GetValue(target)!;
+            string? tripletPath = parse.GetValue(triplets);
             var rows = ActivationRows.OpenForAlignment(sourcePath, targetPath, cancellationToken);
-            var options = new AlignmentOptions
-            {
-                Metrics = metricNames,
-                Cv = cvSpec,
-                Stimuli = parse.GetValue(stimuli),
-                Seed = parse.GetValue(seed),
-                K = parse.GetValue(k),
-                Triplets = tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows),
-                MemoryLimit = limit,
-            };
-            if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {cvSpec}");
+            var options = align.ToOptions(tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows), limit);
+            if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {options.Cv}");
             var result = rows.Align(options, cancellationToken);
             if (reportPath is not null) AlignmentReportFile.Write(reportPath, result, sourcePath, targetPath);
             Print(console, result, settings.Json, reportPath);

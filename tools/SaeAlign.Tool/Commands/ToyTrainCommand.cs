@@ -36,26 +36,23 @@ internal static class ToyTrainCommand
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
-            var presetName = parse.GetValue(preset);
-            if (presetName is null)
-                InvalidInputException.Require(parse.GetValue(features) is not null && parse.GetValue(neurons) is not null,
-                    "toy train needs --preset NAME or both --features and --neurons.");
-            var basis = presetName is null ? new ToyModelConfig() : ToyPreset.Load(presetName).Config;
-            var config = basis with
+            var toy = new ToyTrainSettings
             {
-                Architecture = parse.GetValue(architecture) is { } a ? OptionValues.Enum<ToyArchitecture>(a, "--architecture") : basis.Architecture,
-                Features = parse.GetValue(features) ?? basis.Features,
-                Neurons = parse.GetValue(neurons) ?? basis.Neurons,
-                Probability = parse.GetValue(probability) ?? basis.Probability,
-                Importance = parse.GetValue(importance) is { } i ? OptionValues.Enum<FeatureImportance>(i, "--importance") : basis.Importance,
-                Steps = parse.GetValue(steps) ?? basis.Steps,
-                Batch = parse.GetValue(batch) ?? basis.Batch,
-                LearningRate = parse.GetValue(lr) ?? basis.LearningRate,
-                WeightDecay = parse.GetValue(weightDecay) ?? basis.WeightDecay,
-                EvalRows = parse.GetValue(evalRows) ?? basis.EvalRows,
-                DataSeed = parse.GetValue(dataSeed) ?? basis.DataSeed,
+                Preset = parse.GetValue(preset),
+                Architecture = parse.GetValue(architecture) is { } a ? OptionValues.Enum<ToyArchitecture>(a, "--architecture") : null,
+                Features = parse.GetValue(features),
+                Neurons = parse.GetValue(neurons),
+                Probability = parse.GetValue(probability),
+                Importance = parse.GetValue(importance) is { } i ? OptionValues.Enum<FeatureImportance>(i, "--importance") : null,
+                Steps = parse.GetValue(steps),
+                Batch = parse.GetValue(batch),
+                Lr = parse.GetValue(lr),
+                WeightDecay = parse.GetValue(weightDecay),
+                EvalRows = parse.GetValue(evalRows),
+                DataSeed = parse.GetValue(dataSeed),
+                Seeds = OptionValues.Seeds(parse.GetValue(seeds)!, "--seeds"),
             };
-            var experiment = new ToyExperiment(config, OptionValues.Seeds(parse.GetValue(seeds)!, "--seeds"));
+            var experiment = new ToyExperiment(toy.ToConfig(), toy.ToSeeds());
             var settings = common.Read(parse);
             var result = Run(console, experiment, parse.GetValue(output)!, parse.GetValue(force), settings, cancellationToken);
             Report(console, result, settings.Json);
