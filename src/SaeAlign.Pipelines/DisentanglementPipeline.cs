@@ -27,7 +27,6 @@ public sealed class DisentanglementPipeline
     public const int FigureRows = 200_000;
 
     private const string ScoresFile = "scores.parquet";
-    private const string CurveFile = "metrics.parquet";
     private const string RecoveryFile = "feature_recovery.parquet";
 
     private readonly PipelineSpec spec;
@@ -73,7 +72,7 @@ public sealed class DisentanglementPipeline
                 lock (gate) return replayed ??= Replay(m, models, progress, cancellationToken);
             }
             var trained = Concurrently.Map(models.Count, parallelism, cancellationToken,
-                k => TrainSae(root, m, models[k].Seed, () => Replayed().Hidden[k], progress, cancellationToken));
+                k => TrainSae(root, m, models[k], () => Replayed().Hidden[k], progress, cancellationToken));
             ran.AddRange(models.Where((_, k) => trained[k]).Select(model => SaeStage(m, model.Seed)));
             // Only the held-out rows are needed from here on: at full scale the rest is gigabytes.
             var heldOut = replayed is null ? null : HeldOut(replayed);
@@ -104,7 +103,7 @@ public sealed class DisentanglementPipeline
     public bool RunSae(string root, int m, long seed, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var model = Models(root, m).Single(model => model.Seed == seed);
-        return TrainSae(root, m, seed, () => Replay(m, [model], progress, cancellationToken).Hidden[0], progress, cancellationToken);
+        return TrainSae(root, m, model, () => Replay(m, [model], progress, cancellationToken).Hidden[0], progress, cancellationToken);
     }
 
     /// <summary>Encodes the held-out rows, replayed, with every seed's SAE and scores every comparison; false when already complete.</summary>
@@ -129,8 +128,10 @@ public sealed class DisentanglementPipeline
         return scores;
     }
 
-    private bool TrainSae(string root, int m, long seed, Func<ActivationSet> hidden, IProgress<PipelineProgress>? progress, CancellationToken ct)
+    /// <summary>The stage's folder is a <c>sae train</c> run folder (<see cref="SaeTrainingRun.WriteFiles"/>), keyed by the stage's config.</summary>
+    private bool TrainSae(string root, int m, TrainedToyModel model, Func<ActivationSet> hidden, IProgress<PipelineProgress>? progress, CancellationToken ct)
     {
+        long seed = model.Seed;
         string stage = $"m{m}: SAE seed {seed}";
         var key = new JsonObject
         {
@@ -142,12 +143,8 @@ public sealed class DisentanglementPipeline
         {
             var saeProgress = new ProgressCallback<SaeTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
             var result = new SaeTrainer(saeConfig).Train(hidden(), saeProgress, ct);
-            DictionaryParquet.Write(run.PathFor(SaeTrainingRun.DictionaryFile), result.Dictionary);
-            TableParquet.Write(run.PathFor(CurveFile),
-            [
-                TableColumn.Int32("step", result.Curve.Select(c => c.Step).ToArray()),
-                TableColumn.Float32("loss", result.Curve.Select(c => c.Loss).ToArray()),
-            ]);
+            SaeTrainingRun.WriteFiles(run, result, SaeMetrics.FeatureRecovery(model.W, model.Features, result.Dictionary),
+                $"{ToyStage(m)} seed {seed}: hidden activations of stimuli 0 to {stimuli - 1}");
             return new Dictionary<string, double>();
         });
         if (!trained) progress?.Report(new PipelineProgress(stage, 1, Skipped: true));
@@ -218,8 +215,8 @@ public sealed class DisentanglementPipeline
         var models = Models(root, m);
         var curves = models.Select(model =>
         {
-            var curve = TableParquet.Read(Path.Combine(root, SaeStage(m, model.Seed), CurveFile));
-            return (model.Seed, ((int[])curve[0].Values).Select(v => (double)v).ToArray(), ((float[])curve[1].Values).Select(v => (double)v).ToArray());
+            var (steps, loss) = SaeTrainingRun.ReadLossCurve(Path.Combine(root, SaeStage(m, model.Seed)));
+            return (model.Seed, steps.Select(v => (double)v).ToArray(), loss.Select(v => (double)v).ToArray());
         }).ToArray();
         var recovery = TableParquet.Read(Path.Combine(root, AlignmentStage(m), RecoveryFile));
         return new WidthFigures(m, models[0], curves, (double[])recovery[0].Values, (double[])recovery[1].Values);

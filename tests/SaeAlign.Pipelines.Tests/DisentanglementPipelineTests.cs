@@ -5,7 +5,7 @@ namespace SaeAlign.Pipelines.Tests;
 public class DisentanglementPipelineTests
 {
     /// <summary>The paper-toy preset for one width at a scale that runs in seconds.</summary>
-    private static PipelineSpec Small() => PipelineSpec.LoadPreset("paper-toy") with
+    internal static PipelineSpec Small() => PipelineSpec.LoadPreset("paper-toy") with
     {
         Toy = PipelineSpec.LoadPreset("paper-toy").Toy with { Steps = 300, EvalRows = 200 },
         Neurons = [16],
@@ -14,7 +14,7 @@ public class DisentanglementPipelineTests
         Cv = "kfold:3:42",
     };
 
-    private static string TempFolder() => Path.Combine(Path.GetTempPath(), "saealign-pipeline-tests", Guid.NewGuid().ToString("N"));
+    internal static string TempFolder() => Path.Combine(Path.GetTempPath(), "saealign-pipeline-tests", Guid.NewGuid().ToString("N"));
 
     [Test]
     public void RunsEveryStageAndResumesWithoutRecomputing()

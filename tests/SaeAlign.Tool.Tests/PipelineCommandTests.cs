@@ -44,6 +44,32 @@ public class PipelineCommandTests
         Assert.That(again.Out, Does.Contain("none (all reused)").And.Contain("m = 4").And.Contain("sae->sae"));
     }
 
+    [Test]
+    public async Task SaeStagesGoToReplayAndEncodeAsSaeTrainRunFolders()
+    {
+        var folder = Cli.TempFolder();
+        var output = Path.Combine(folder, "run");
+        var run = await Cli.Run("pipeline", "run", WriteSpec(folder, TinySpec), "--out", output, "--threads", "1", "--quiet");
+        Assert.That(run.ExitCode, Is.Zero, run.Error);
+        string toy = Path.Combine(output, "m4", "toy"), sae0 = Path.Combine(output, "m4", "sae-seed0"), sae1 = Path.Combine(output, "m4", "sae-seed1");
+
+        string[] Replay(string sourceSae, string targetSae) =>
+            ["replay", "--source-acts", Path.Combine(toy, "eval_hidden_seed0.parquet"), "--target-acts", Path.Combine(toy, "eval_hidden_seed1.parquet"),
+             "--source-sae", sourceSae, "--target-sae", targetSae, "--metrics", "semi", "--cv", "kfold:3:1", "--threads", "1", "--quiet", "--json"];
+        var viaFolders = await Cli.Run(Replay(sae0, sae1));
+        Assert.That(viaFolders.ExitCode, Is.Zero, viaFolders.Error);
+        var viaSaeLens = await Cli.Run(Replay(Path.Combine(sae0, "saelens"), Path.Combine(sae1, "saelens")));
+        Assert.That(viaSaeLens.ExitCode, Is.Zero, viaSaeLens.Error);
+        using var folders = JsonDocument.Parse(viaFolders.Out);
+        using var saeLens = JsonDocument.Parse(viaSaeLens.Out);
+        Assert.That(saeLens.RootElement.GetProperty("summaries").ToString(), Is.EqualTo(folders.RootElement.GetProperty("summaries").ToString()),
+            "the stage's SAELens folder is its dictionary");
+
+        var encode = await Cli.Run("sae", "encode", "--sae", sae0, "--activations", Path.Combine(toy, "eval_hidden_seed0.parquet"),
+            "--out", Path.Combine(folder, "codes.parquet"), "--quiet");
+        Assert.That(encode.ExitCode, Is.Zero, encode.Error);
+    }
+
     [TestCase("""{"toy": {"features": 16}, "neurns": [4]}""", "neurns")]
     [TestCase("""{"stimuli": -5}""", "stimuli")]
     [TestCase("""{"sae": {"architecture": "paper-toy", "k": 100, "dSae": 16}}""", "k")]

@@ -20,6 +20,9 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
     public const string Kind = "sae-train";
     public const string DictionaryFile = "dictionary.parquet";
     public const string SaeLensSubfolder = "saelens";
+    public const string MetricsFile = "metrics.parquet";
+    public const string DensityFile = "density.parquet";
+    public const string SummaryFile = "summary.json";
 
     public static string CheckpointPathFor(string outputFolder) =>
         Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder)) + ".checkpoint.safetensors";
@@ -44,6 +47,20 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
 
         clock.Restart();
         var recovery = trueFeatures is null ? ((double, int)?)null : SaeMetrics.FeatureRecovery(trueFeatures.W, trueFeatures.Features, training.Dictionary);
+        string[] files = [.. WriteFiles(run, training, recovery, Path.GetFileName(activationsPath)), RunFolder.ManifestFileName];
+        timings["write"] = clock.Elapsed.TotalSeconds;
+        run.Commit(new RunManifest(Kind, JsonSerializer.SerializeToNode(config, SaeConfig.Json), [config.Seed], SoftwareVersions.Current, timings));
+        File.Delete(checkpoint);
+        return new SaeRunResult(run.FinalPath, config, training, recovery, files);
+    }
+
+    /// <summary>
+    /// Writes a run folder's files but its manifest, which the caller commits, and returns their names. Also the
+    /// pipeline's SAE stage's writer, so that its folder is this one and goes wherever a <c>sae train</c> folder does.
+    /// </summary>
+    /// <param name="activations">What the SAE was trained on, as the summary names it.</param>
+    public static IReadOnlyList<string> WriteFiles(RunFolder run, SaeTrainingResult training, (double MeanMaxCosine, int Recovered)? recovery, string activations)
+    {
         var files = new List<string>();
         void Write(string name, Action<string> write)
         {
@@ -55,7 +72,7 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
         files.Add($"{SaeLensSubfolder}/{SaeLensFolder.ConfigFile}");
         files.Add($"{SaeLensSubfolder}/{SaeLensFolder.WeightsFile}");
         var curve = training.Curve;
-        Write("metrics.parquet", path => TableParquet.Write(path,
+        Write(MetricsFile, path => TableParquet.Write(path,
         [
             TableColumn.Int32("step", curve.Select(p => p.Step).ToArray()),
             TableColumn.Float32("loss", curve.Select(p => p.Loss).ToArray()),
@@ -65,17 +82,27 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
             TableColumn.Float32("dead_fraction", curve.Select(p => p.DeadFraction).ToArray()),
         ]));
         var density = training.Evaluation.Density;
-        Write("density.parquet", path => TableParquet.Write(path,
+        Write(DensityFile, path => TableParquet.Write(path,
         [
             TableColumn.Int32("latent", Enumerable.Range(0, density.Length).ToArray()),
             TableColumn.Float32("density", density),
         ]));
-        Write("summary.json", path => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(Summary(training, recovery, activationsPath), SaeConfig.Json)));
-        timings["write"] = clock.Elapsed.TotalSeconds;
-        run.Commit(new RunManifest(Kind, JsonSerializer.SerializeToNode(config, SaeConfig.Json), [config.Seed], SoftwareVersions.Current, timings));
-        files.Add(RunFolder.ManifestFileName);
-        File.Delete(checkpoint);
-        return new SaeRunResult(run.FinalPath, config, training, recovery, files);
+        Write(SummaryFile, path => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(Summary(training, recovery, activations), SaeConfig.Json)));
+        return files;
+    }
+
+    /// <summary>
+    /// The step and loss columns of a run folder's metrics, found by name: the pipeline's SAE stages written before
+    /// they were <c>sae train</c> folders hold a metrics file of these two columns only, and are still read.
+    /// </summary>
+    public static (int[] Steps, float[] Loss) ReadLossCurve(string folder)
+    {
+        string path = Path.Combine(folder, MetricsFile);
+        var columns = TableParquet.Read(path);
+        T Column<T>(string name) => columns.FirstOrDefault(c => c.Name == name)?.Values is T values
+            ? values
+            : throw new InvalidInputException($"{path}: no '{name}' column of the type an SAE run's metrics have.");
+        return (Column<int[]>("step"), Column<float[]>("loss"));
     }
 
     /// <summary>Eight bins of latent density (SAELens' density histogram): never firing, six log10 decades from 1e-6 to 1 (the lowest also takes densities under 1e-6), and firing on every row.</summary>
@@ -93,7 +120,7 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
 
     private static object Summary(SaeTrainingResult training, (double MeanMaxCosine, int Recovered)? recovery, string activations) => new
     {
-        activations = Path.GetFileName(activations),
+        activations,
         steps = training.Steps,
         trainRows = training.TrainRows,
         evaluationRows = training.Evaluation.Rows,
