@@ -219,7 +219,10 @@ public sealed class DisentanglementPipeline
             return (model.Seed, steps.Select(v => (double)v).ToArray(), loss.Select(v => (double)v).ToArray());
         }).ToArray();
         var recovery = TableParquet.Read(Path.Combine(root, AlignmentStage(m), RecoveryFile));
-        return new WidthFigures(m, models[0], curves, (double[])recovery[0].Values, (double[])recovery[1].Values);
+        SaeDictionary Sae(long seed) => DictionaryParquet.Read(Path.Combine(root, SaeStage(m, seed), SaeTrainingRun.DictionaryFile));
+        var stability = new SaeStability(models[0].Seed, models[1].Seed,
+            SaeComparison.Compare(Sae(models[0].Seed), Sae(models[1].Seed), new SaeComparisonOptions { Seed = models[0].Seed }));
+        return new WidthFigures(m, models[0], curves, (double[])recovery[0].Values, (double[])recovery[1].Values, stability);
     }
 
     private static IReadOnlyList<TrainedToyModel> Models(string root, int m) => ToyExperiment.Load(Path.Combine(root, ToyStage(m))).Models;

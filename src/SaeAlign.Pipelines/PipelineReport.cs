@@ -12,7 +12,11 @@ public sealed record WidthFigures(
     TrainedToyModel Toy,
     IReadOnlyList<(long Seed, double[] Steps, double[] Loss)> SaeCurves,
     double[] NeuronBestCorrelation,
-    double[] LatentBestCorrelation);
+    double[] LatentBestCorrelation,
+    SaeStability SaeStability);
+
+/// <summary>The SAEs of two toy models of one width compared (<see cref="SaeComparison"/>): do their latents reappear?</summary>
+public sealed record SaeStability(long SeedA, long SeedB, SaeComparisonResult Comparison);
 
 /// <summary>
 /// The pipeline's report: scores.parquet (one row per comparison x metric x model pair x fold),
@@ -53,9 +57,30 @@ public static class PipelineReport
             Add($"feature_recovery_m{m}.png", path => ReportPlots.FeatureRecovery(path,
                 $"Feature recovery, m = {m}: mean best r {width.NeuronBestCorrelation.Average():0.000} neurons, {width.LatentBestCorrelation.Average():0.000} latents",
                 width.NeuronBestCorrelation, width.LatentBestCorrelation));
+            var stability = width.SaeStability;
+            Add($"sae_stability_m{m}.png", path => ReportPlots.CosineHistogram(path,
+                string.Create(CultureInfo.InvariantCulture, $"SAE seed stability, m = {m}: SAEs of seeds {stability.SeedA} and {stability.SeedB}, {stability.Comparison.Decoder.SharedFraction:0.00} of latents shared"),
+                [("decoder", stability.Comparison.Decoder.MatchedCosines), ("encoder", stability.Comparison.Encoder.MatchedCosines),
+                 ("random dictionary (decoder)", stability.Comparison.Decoder.BaselineCosines)], stability.Comparison.Threshold));
         }
+        if (widths.Count > 0) Add("sae_stability.json", path => AtomicFile.WriteAllText(path, StabilityJson(widths)));
         return files;
     }
+
+    /// <summary>Per width, the shared fraction and mean matched cosine of decoder and encoder directions, with their random baselines.</summary>
+    private static string StabilityJson(IReadOnlyList<WidthFigures> widths) => JsonSerializer.Serialize(widths.Select(w => new
+    {
+        neurons = w.Neurons,
+        seeds = new[] { w.SaeStability.SeedA, w.SaeStability.SeedB },
+        latents = w.SaeStability.Comparison.LatentsA,
+        threshold = w.SaeStability.Comparison.Threshold,
+        directions = new[] { w.SaeStability.Comparison.Decoder, w.SaeStability.Comparison.Encoder }.Select(d => new
+        {
+            d.Directions, d.SharedFraction, d.MeanMatchedCosine, d.BaselineSharedFraction, d.BaselineMeanMatchedCosine,
+        }),
+    }), StabilityJsonOptions);
+
+    private static readonly JsonSerializerOptions StabilityJsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>The before/after table as Markdown: one row per width and metric, one column per comparison, then the relative change.</summary>
     public static string Markdown(string title, IReadOnlyList<AlignmentSummary> summaries)

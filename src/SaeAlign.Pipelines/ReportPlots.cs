@@ -99,6 +99,48 @@ public static class ReportPlots
     }
 
     /// <summary>
+    /// Histograms of matched cosines in [-1, 1] (20 bins), one outlined series per entry (e.g. decoder, encoder and the
+    /// random baseline), with the shared-latent threshold as a dashed line.
+    /// </summary>
+    public static void CosineHistogram(string path, string title, IReadOnlyList<(string Label, double[] Cosines)> series, double threshold)
+    {
+        const int bins = 20;
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        for (int s = 0; s < series.Count; s++)
+        {
+            var values = series[s].Cosines.Where(c => !double.IsNaN(c)).ToArray();
+            var counts = new double[bins];
+            foreach (var c in values) counts[Math.Clamp((int)Math.Floor((c + 1) / 2 * bins), 0, bins - 1)]++;
+            // A step outline per series, so overlapping histograms stay readable: (x_i, 0|f_{i-1}) then (x_i, f_i).
+            var stepX = new List<double>();
+            var stepY = new List<double>();
+            for (int i = 0; i <= bins; i++)
+            {
+                double x = -1 + 2.0 * i / bins;
+                stepX.Add(x);
+                stepY.Add(i == 0 ? 0 : counts[i - 1] / Math.Max(1, values.Length));
+                stepX.Add(x);
+                stepY.Add(i == bins ? 0 : counts[i] / Math.Max(1, values.Length));
+            }
+            var line = plot.Add.ScatterLine(stepX.ToArray(), stepY.ToArray());
+            line.LegendText = series[s].Label;
+            line.Color = palette.GetColor(s);
+            line.LineWidth = 2;
+        }
+        var cut = plot.Add.VerticalLine(threshold);
+        cut.LinePattern = LinePattern.Dashed;
+        cut.Color = Colors.Gray;
+        plot.Legend.IsVisible = true;
+        plot.Legend.Alignment = ScottPlot.Alignment.UpperLeft;
+        plot.Axes.SetLimitsX(-1, 1);
+        plot.Title(title);
+        plot.XLabel("cosine with the matched latent");
+        plot.YLabel("fraction of latents");
+        Save(plot, path);
+    }
+
+    /// <summary>
     /// A sweep: one line per series through (x, mean) with ± error bars (SEM or an interval half-width; none where
     /// NaN), the x axis on a log scale when <paramref name="logX"/>; dashed series are references (e.g. a noise ceiling).
     /// </summary>

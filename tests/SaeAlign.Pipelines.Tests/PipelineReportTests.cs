@@ -1,3 +1,4 @@
+using System.Text.Json;
 using SaeAlign.Data;
 using SaeAlign.Testing;
 using SaeAlign.ToyModels;
@@ -10,7 +11,7 @@ public class PipelineReportTests
     internal static void AssertFigures(string folder, int m)
     {
         // Bars and curves are 900 x 520 pixels; the heatmap and the recovery scatter 680 x 520 (room for a square plot).
-        foreach (var (name, width) in new[] { ("alignment", 900), ("geometry", 680), ("sae_curves", 900), ("feature_recovery", 680) })
+        foreach (var (name, width) in new[] { ("alignment", 900), ("geometry", 680), ("sae_curves", 900), ("feature_recovery", 680), ("sae_stability", 900) })
             PngImage.AssertFigure(Path.Combine(folder, $"{name}_m{m}.png"), width, 520);
     }
 
@@ -60,7 +61,10 @@ public class PipelineReportTests
         var toy = new TrainedToyModel(0, ToyArchitecture.HiddenRelu, 4, 2, [1, 0, 0, 1, 0.7f, 0.7f, -0.7f, 0.7f], new float[4], [0.1f, 0.05f]);
         var widths = new[]
         {
-            new WidthFigures(32, toy, [(0, [1, 2, 3], [0.3, 0.2, 0.1]), (1, [1, 2, 3], [0.35, 0.22, 0.12])], [0.5, 0.6, 0.4, 0.7], [0.9, 0.95, 0.8, 0.99]),
+            new WidthFigures(32, toy, [(0, [1, 2, 3], [0.3, 0.2, 0.1]), (1, [1, 2, 3], [0.35, 0.22, 0.12])], [0.5, 0.6, 0.4, 0.7], [0.9, 0.95, 0.8, 0.99],
+                new SaeStability(0, 1, new SaeComparisonResult(2, 2, 2, 0.7,
+                    new DirectionMatch("decoder", [0.9, 0.5], 0.5, 0.7, [0.2, 0.1], 0, 0.15),
+                    new DirectionMatch("encoder", [0.8, 0.8], 1, 0.8, [0.3, 0.1], 0, 0.2), null))),
         };
         IReadOnlyList<string> files;
         using (var run = RunFolder.Create(folder, force: false))
@@ -71,7 +75,15 @@ public class PipelineReportTests
         Assert.That(files, Is.EquivalentTo(new[]
         {
             "scores.parquet", "summary.json", "summary.md", "alignment_m32.png", "geometry_m32.png", "sae_curves_m32.png", "feature_recovery_m32.png",
+            "sae_stability_m32.png", "sae_stability.json",
         }));
+        using (var stability = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sae_stability.json"))))
+        {
+            var width = stability.RootElement[0];
+            Assert.That(width.GetProperty("neurons").GetInt32(), Is.EqualTo(32));
+            Assert.That(width.GetProperty("directions")[1].GetProperty("sharedFraction").GetDouble(), Is.EqualTo(1));
+            Assert.That(width.GetProperty("directions")[0].GetProperty("baselineMeanMatchedCosine").GetDouble(), Is.EqualTo(0.15));
+        }
         AssertFigures(folder, 32);
         var table = TableParquet.Read(Path.Combine(folder, "scores.parquet"));
         Assert.That(table.Select(c => c.Name), Is.EqualTo(new[] { "neurons", "comparison", "metric", "source_seed", "target_seed", "fold", "score" }));

@@ -50,9 +50,9 @@ public class SaeStageFolderTests
 
         // `replay --source-sae` and `sae encode --sae` read the folder, or its SAELens folder, through DictionaryFile.
         var hidden = ActivationFile.Read(activations);
-        var codes = SaeMetrics.Encode(DictionaryFile.Read(stage, "--source-sae"), hidden).Values;
+        var codes = SaeMetrics.Encode(DictionaryFile.Read(stage, InputField.Named("sourceSae")), hidden).Values;
         Assert.That(codes, Is.EqualTo(SaeMetrics.Encode(DictionaryParquet.Read(Path.Combine(stage, SaeTrainingRun.DictionaryFile)), hidden).Values));
-        Assert.That(SaeMetrics.Encode(DictionaryFile.Read(Path.Combine(stage, SaeTrainingRun.SaeLensSubfolder), "--sae"), hidden).Values, Is.EqualTo(codes));
+        Assert.That(SaeMetrics.Encode(DictionaryFile.Read(Path.Combine(stage, SaeTrainingRun.SaeLensSubfolder), InputField.Named("sae")), hidden).Values, Is.EqualTo(codes));
         Directory.Delete(folder, recursive: true);
     }
 
@@ -81,7 +81,7 @@ public class SaeStageFolderTests
         var result = pipeline.Run(folder);
         Assert.That(result.StagesRun, Is.EqualTo(new[] { DisentanglementPipeline.AlignmentStage(Width) }), "the old SAE stages are reused");
         PipelineReportTests.AssertFigures(Path.Combine(folder, DisentanglementPipeline.ReportFolder), Width);
-        Assert.That(DictionaryFile.Read(Path.Combine(folder, DisentanglementPipeline.SaeStage(Width, 0)), "--sae").DSae, Is.EqualTo(spec.Sae.DSae));
+        Assert.That(DictionaryFile.Read(Path.Combine(folder, DisentanglementPipeline.SaeStage(Width, 0)), InputField.Named("sae")).DSae, Is.EqualTo(spec.Sae.DSae));
         Directory.Delete(folder, recursive: true);
     }
 

@@ -37,6 +37,34 @@ public class SaeCommandTests
     }
 
     [Test]
+    public async Task CompareFindsEveryLatentOfAnSaeInItsSaeLensExportAndDrawsTheHistogram()
+    {
+        var (folder, acts, run) = await TrainedRun();
+        string plot = Path.Combine(folder, "compare.png");
+
+        var compare = await Cli.Run("sae", "compare", run, Path.Combine(run, "saelens"), "--activations", acts, "--plot", plot, "--quiet", "--json");
+
+        Assert.That(compare.ExitCode, Is.Zero, compare.Error);
+        using var result = JsonDocument.Parse(compare.Out);
+        var decoder = result.RootElement.GetProperty("directions")[0];
+        Assert.That(decoder.GetProperty("directions").GetString(), Is.EqualTo("decoder"));
+        Assert.That(decoder.GetProperty("sharedFraction").GetDouble(), Is.EqualTo(1));
+        Assert.That(decoder.GetProperty("meanMatchedCosine").GetDouble(), Is.EqualTo(1).Within(1e-5));
+        Assert.That(decoder.GetProperty("baselineSharedFraction").GetDouble(), Is.LessThan(1));
+        Assert.That(result.RootElement.GetProperty("codes").GetProperty("meanMatchedCorrelation").GetDouble(), Is.EqualTo(1).Within(1e-5));
+        SaeAlign.Testing.PngImage.AssertFigure(plot, 900, 520);
+    }
+
+    [Test]
+    public async Task CompareRefusesAPlotThatIsNotAPngBeforeReadingAnything()
+    {
+        var result = await Cli.Run("sae", "compare", "missing-a", "missing-b", "--plot", "out.svg", "--quiet");
+
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Error.Trim(), Is.EqualTo("error: --plot: 'out.svg' must end in .png."));
+    }
+
+    [Test]
     public async Task TrainThenEncodeWritesDictionaryAndSparseCodes()
     {
         var folder = Cli.TempFolder();

@@ -21,6 +21,7 @@ public static class SaeAlignCli
         var sae = new Command("sae", "Sparse autoencoders: train, encode.");
         sae.Subcommands.Add(SaeTrainCommand.Create(console));
         sae.Subcommands.Add(SaeEncodeCommand.Create(console));
+        sae.Subcommands.Add(SaeCompareCommand.Create(console));
         root.Subcommands.Add(sae);
         root.Subcommands.Add(AlignCommand.Create(console));
         root.Subcommands.Add(ReplayCommand.Create(console));
