@@ -4,6 +4,7 @@ using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Pipelines;
 

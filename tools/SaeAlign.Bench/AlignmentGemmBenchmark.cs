@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using SaeAlign.Core;
+using SaeAlign.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Sae;
 

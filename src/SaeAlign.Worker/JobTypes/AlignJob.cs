@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Worker;
 

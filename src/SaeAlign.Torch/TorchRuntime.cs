@@ -1,6 +1,7 @@
+using SaeAlign.Core;
 using TorchSharp;
 
-namespace SaeAlign.Core;
+namespace SaeAlign.Torch;
 
 /// <summary>Process-wide libtorch settings, applied once at the edge (a command, a job, a test fixture).</summary>
 public static class TorchRuntime
