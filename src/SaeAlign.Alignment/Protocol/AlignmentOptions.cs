@@ -1,3 +1,5 @@
+using SaeAlign.Data;
+
 namespace SaeAlign.Alignment;
 
 /// <summary>How <see cref="AlignmentRunner"/> computes: which metrics, the CV protocol and the sampling of row-wise metrics.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SaeAlign.Core;
+using SaeAlign.Data;
 
 namespace SaeAlign.Alignment;
 

@@ -68,7 +68,7 @@ internal static class AlignCommand
             };
             if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {cvSpec}");
             var result = rows.Align(options, cancellationToken);
-            if (reportPath is not null) AlignmentReportFile.Write(reportPath, result, sourcePath, targetPath);
+            if (reportPath is not null) result.Write(reportPath, sourcePath, targetPath);
             Print(console, result, settings.Json, reportPath);
             return Task.FromResult(ExitCodes.Success);
         });
