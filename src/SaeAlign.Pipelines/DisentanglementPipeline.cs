@@ -143,7 +143,7 @@ public sealed class DisentanglementPipeline
         {
             var saeProgress = new ProgressCallback<SaeTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
             var result = new SaeTrainer(saeConfig).Train(hidden(), saeProgress, ct);
-            DictionaryParquet.Write(run.PathFor(SaeTrainingRun.DictionaryFile), result.Dictionary);
+            result.Dictionary.WriteParquet(run.PathFor(SaeTrainingRun.DictionaryFile));
             TableParquet.Write(run.PathFor(CurveFile),
             [
                 TableColumn.Int32("step", result.Curve.Select(c => c.Step).ToArray()),
@@ -174,7 +174,7 @@ public sealed class DisentanglementPipeline
             progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
             var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
                 $"seed {models[k].Seed}", models[k].Seed, hidden[k],
-                SaeMetrics.EncodeSparse(DictionaryParquet.Read(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
+                SaeMetrics.EncodeSparse(SaeDictionary.ReadParquet(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
                 SaeMetrics.EncodeSparse(ControlSae.Untrained(saeConfig, m, models[k].Seed), hidden[k], ct)));
             ProcessMemory.Release();
             progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
