@@ -1,4 +1,3 @@
-using SaeAlign.Core;
 using SaeAlign.Data;
 
 namespace SaeAlign.Alignment.Tests;

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using SaeAlign.Core;
 using SaeAlign.Pipelines;
 using SaeAlign.Torch;
 

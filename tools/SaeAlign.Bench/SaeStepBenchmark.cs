@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using SaeAlign.Core;
 using SaeAlign.Kernels;
 using SaeAlign.Sae;
 using SaeAlign.Torch;

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using SaeAlign.Core;
 using SaeAlign.Torch;
 using SaeAlign.ToyModels;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Torch;
 
