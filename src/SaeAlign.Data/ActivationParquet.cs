@@ -18,7 +18,9 @@ public static class ActivationParquet
     public const string UnitsKey = "saealign.units";
     public const string UnitNamesKey = "saealign.unit_names";
 
-    private const string StimulusColumn = "stimulus";
+    internal const string StimulusColumn = "stimulus";
+    /// <summary>pandas stores a non-default index as __index_level_N__ columns: row labels, not units.</summary>
+    internal const string PandasIndexPrefix = "__index_level_";
     private const string IndexColumn = "idx";
     private const string ValueColumn = "val";
 
@@ -149,8 +151,7 @@ public static class ActivationParquet
         ParquetFileReader file, string path, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<ParquetColumn> columns, CancellationToken ct)
     {
         var stimulus = columns.FirstOrDefault(c => c.Name == StimulusColumn);
-        // pandas stores a non-default index as __index_level_N__ columns: row labels, not units.
-        var units = columns.Where(c => c != stimulus && !c.Name.StartsWith("__index_level_", StringComparison.Ordinal)).ToArray();
+        var units = columns.Where(c => c != stimulus && !c.Name.StartsWith(PandasIndexPrefix, StringComparison.Ordinal)).ToArray();
         foreach (var unit in units)
         {
             if (!unit.IsFlat || !IsFloat(unit.ElementType))

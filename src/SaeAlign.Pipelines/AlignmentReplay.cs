@@ -1,9 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Pipelines;

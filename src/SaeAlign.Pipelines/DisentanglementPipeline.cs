@@ -1,9 +1,10 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 using SaeAlign.ToyModels;
 
 namespace SaeAlign.Pipelines;
@@ -170,7 +171,7 @@ public sealed class DisentanglementPipeline
             progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
             var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
                 $"seed {models[k].Seed}", models[k].Seed, hidden[k],
-                SaeMetrics.EncodeSparse(DictionaryParquet.Read(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
+                SaeMetrics.EncodeSparse(SaeDictionary.ReadParquet(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
                 SaeMetrics.EncodeSparse(ControlSae.Untrained(saeConfig, m, models[k].Seed), hidden[k], ct)));
             ProcessMemory.Release();
             progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
@@ -219,7 +220,7 @@ public sealed class DisentanglementPipeline
             return (model.Seed, steps.Select(v => (double)v).ToArray(), loss.Select(v => (double)v).ToArray());
         }).ToArray();
         var recovery = TableParquet.Read(Path.Combine(root, AlignmentStage(m), RecoveryFile));
-        SaeDictionary Sae(long seed) => DictionaryParquet.Read(Path.Combine(root, SaeStage(m, seed), SaeTrainingRun.DictionaryFile));
+        SaeDictionary Sae(long seed) => SaeDictionary.ReadParquet(Path.Combine(root, SaeStage(m, seed), SaeTrainingRun.DictionaryFile));
         var stability = new SaeStability(models[0].Seed, models[1].Seed,
             SaeComparison.Compare(Sae(models[0].Seed), Sae(models[1].Seed), new SaeComparisonOptions { Seed = models[0].Seed }));
         return new WidthFigures(m, models[0], curves, (double[])recovery[0].Values, (double[])recovery[1].Values, stability);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Pipelines;
 

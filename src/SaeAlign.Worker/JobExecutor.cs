@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Worker;
 

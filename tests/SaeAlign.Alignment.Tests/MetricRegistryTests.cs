@@ -1,4 +1,5 @@
 using SaeAlign.Core;
+using SaeAlign.Data;
 
 namespace SaeAlign.Alignment.Tests;
 

@@ -1,6 +1,7 @@
 using ParquetSharp;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
+using SaeAlign.Data;
 
 namespace SaeAlign.Alignment.Tests;
 

@@ -1,4 +1,3 @@
-using SaeAlign.Core;
 using SaeAlign.Data;
 
 namespace SaeAlign.Alignment.Tests;
@@ -7,25 +6,6 @@ public class TripletTests
 {
     /// <summary>Items 0 and 1 point the same way; item 2 is orthogonal to 0 but long, so its dot product with 1 is the largest.</summary>
     private static readonly Matrix ThreeItems = Matrix.FromRows([[1, 0], [10, 0.5], [0, 30]]);
-
-    private string folder = "";
-
-    [SetUp]
-    public void CreateFolder()
-    {
-        folder = Path.Combine(Path.GetTempPath(), "saealign-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-    }
-
-    [TearDown]
-    public void DeleteFolder() => Directory.Delete(folder, recursive: true);
-
-    private string Csv(string text)
-    {
-        var path = Path.Combine(folder, "triplets.csv");
-        File.WriteAllText(path, text);
-        return path;
-    }
 
     [Test]
     public void CosineAndDotProductPickDifferentOddOnes()
@@ -109,59 +89,5 @@ public class TripletTests
         var shuffled = TestData.ToMatrix(TestData.Gaussian(12, 3, 6));
         Assert.That(TripletRsa.Score(shuffled, all).Score, Is.LessThan(0.5));
         Assert.That(TripletRsa.Score(embedding, all.Take(1).ToArray()).Pairs, Is.EqualTo(3));
-    }
-
-    [Test]
-    public void CsvWithSubjectsInAnyColumnOrderReads()
-    {
-        var path = Csv("subject,odd,i,j,k\nann,2,0,1,2\n\n\"bob\", 0 ,0,1,3\n");
-        var triplets = TripletFile.Read(path, 4);
-        Assert.That(triplets, Is.EqualTo(new[] { new Triplet(0, 1, 2, 2, "ann"), new Triplet(0, 1, 3, 0, "bob") }));
-    }
-
-    [Test]
-    public void ParquetWithIntegerSubjectsReads()
-    {
-        var path = Path.Combine(folder, "triplets.parquet");
-        TableParquet.Write(path,
-        [
-            TableColumn.Int64("i", [0, 3]), TableColumn.Int64("j", [1, 2]), TableColumn.Int64("k", [2, 1]),
-            TableColumn.Int64("odd", [2, 3]), TableColumn.Int32("subject", [7, 8]),
-        ]);
-        Assert.That(TripletFile.Read(path, 4), Is.EqualTo(new[] { new Triplet(0, 1, 2, 2, "7"), new Triplet(3, 2, 1, 3, "8") }));
-    }
-
-    [TestCase("i,j,odd\n0,1,2\n", "line 1: no 'k' column")]
-    [TestCase("i,j,k,odd\n0,1,2,2\n0,1,9,9\n", "line 3, column 'k': 9 is outside the items 0..3")]
-    [TestCase("i,j,k,odd\n0,1,2,2\n0,x,2,2\n", "line 3, column 'j': 'x' is not an integer")]
-    [TestCase("i,j,k,odd\n0,1,2\n", "line 2: 3 fields, but the header has 4")]
-    [TestCase("i,j,k,odd\n0,1,1,0\n", "line 2: the triplet (0, 1, 1) repeats an item")]
-    [TestCase("i,j,k,odd\n0,1,2,3\n", "line 2, column 'odd': 3 is not one of i, j, k")]
-    [TestCase("i,j,k,odd\n", "no triplets")]
-    public void BadCsvNamesFileLineAndColumn(string text, string expected)
-    {
-        var path = Csv(text);
-        var e = Assert.Throws<InvalidInputException>(() => TripletFile.Read(path, 4));
-        Assert.That(e!.Message, Does.StartWith(path).And.Contain(expected));
-    }
-
-    [Test]
-    public void BadParquetNamesFileRowAndColumn()
-    {
-        var path = Path.Combine(folder, "triplets.parquet");
-        TableParquet.Write(path, [TableColumn.Int32("i", [0, 0]), TableColumn.Int32("j", [1, 1]), TableColumn.Int32("k", [2, -1]), TableColumn.Int32("odd", [0, 0])]);
-        var e = Assert.Throws<InvalidInputException>(() => TripletFile.Read(path, 4));
-        Assert.That(e!.Message, Does.StartWith(path).And.Contain("row 1, column 'k': -1 is outside"));
-
-        TableParquet.Write(path, [TableColumn.Int32("i", [0]), TableColumn.Int32("j", [1]), TableColumn.Int32("k", [2])]);
-        e = Assert.Throws<InvalidInputException>(() => TripletFile.Read(path, 4));
-        Assert.That(e!.Message, Does.Contain("no 'odd' column"));
-    }
-
-    [Test]
-    public void OtherExtensionsAreBadInput()
-    {
-        var e = Assert.Throws<InvalidInputException>(() => TripletFile.Read(Path.Combine(folder, "t.txt"), 4));
-        Assert.That(e!.Message, Does.Contain(".parquet or .csv"));
     }
 }

@@ -69,7 +69,7 @@ public class InputMessageTests
     public void NoLibraryMessageSpellsACommandLineFlag()
     {
         // Libraries name fields (InputField); only the front ends (tools/, the worker host) spell flags.
-        string[] libraries = ["src/SaeAlign.Core", "src/SaeAlign.Data", "src/SaeAlign.Kernels", "src/SaeAlign.Sae", "src/SaeAlign.Alignment",
+        string[] libraries = ["src/SaeAlign.Core", "src/SaeAlign.Data", "src/SaeAlign.Torch", "src/SaeAlign.Kernels", "src/SaeAlign.Sae", "src/SaeAlign.Alignment",
             "src/SaeAlign.Pipelines", "toymodels/SaeAlign.ToyModels"];
         var flagInString = new Regex("\"[^\"\\n]*--[a-z][^\"\\n]*\"");
         var offending = libraries

@@ -51,7 +51,7 @@ public class SaeStageFolderTests
         // `replay --source-sae` and `sae encode --sae` read the folder, or its SAELens folder, through DictionaryFile.
         var hidden = ActivationFile.Read(activations);
         var codes = SaeMetrics.Encode(DictionaryFile.Read(stage, InputField.Named("sourceSae")), hidden).Values;
-        Assert.That(codes, Is.EqualTo(SaeMetrics.Encode(DictionaryParquet.Read(Path.Combine(stage, SaeTrainingRun.DictionaryFile)), hidden).Values));
+        Assert.That(codes, Is.EqualTo(SaeMetrics.Encode(SaeDictionary.ReadParquet(Path.Combine(stage, SaeTrainingRun.DictionaryFile)), hidden).Values));
         Assert.That(SaeMetrics.Encode(DictionaryFile.Read(Path.Combine(stage, SaeTrainingRun.SaeLensSubfolder), InputField.Named("sae")), hidden).Values, Is.EqualTo(codes));
         Directory.Delete(folder, recursive: true);
     }

@@ -1,4 +1,4 @@
-using SaeAlign.Core;
+using SaeAlign.Torch;
 
 namespace SaeAlign.ToyModels.Tests;
 

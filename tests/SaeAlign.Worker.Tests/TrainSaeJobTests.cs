@@ -105,7 +105,7 @@ public class TrainSaeJobTests
         var manifest = RunFolder.Read(folder);
         Assert.That(manifest.Manifest.Kind, Is.EqualTo(SaeTrainingRun.Kind));
         Assert.That(manifest.Files.Keys, Does.Contain(SaeTrainingRun.DictionaryFile).And.Contain("saelens/cfg.json"));
-        var dictionary = DictionaryParquet.Read(Path.Combine(folder, SaeTrainingRun.DictionaryFile));
+        var dictionary = SaeDictionary.ReadParquet(Path.Combine(folder, SaeTrainingRun.DictionaryFile));
         Assert.That((dictionary.DIn, dictionary.DSae), Is.EqualTo((8, 32)));
         Assert.That(File.ReadAllText(Path.Combine(folder, JobExecutor.LogFileName)), Does.Contain("step 16/16"));
         Assert.That(File.Exists(SaeTrainingRun.CheckpointPathFor(folder)), Is.False, "the checkpoint goes once the folder is complete");

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
+using SaeAlign.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Bench;
 

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using SaeAlign.Core;
 using SaeAlign.Pipelines;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Bench;
 

@@ -5,6 +5,7 @@ using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Pipelines;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 using SaeAlign.ToyModels;
 
 namespace SaeAlign.Bench;
@@ -104,7 +105,7 @@ public static class PipelineStages
         var saeConfig = spec.Sae with { TrainFraction = spec.TrainFraction };
         var hidden = ToyEvaluation.HiddenFromStream(toyConfig, models, toyConfig.TrainingStreamSeed, trainRows, stimuli - trainRows);
         var latents = models.Select((model, k) =>
-            SaeMetrics.Encode(DictionaryParquet.Read(Path.Combine(folder, $"sae-seed{model.Seed}", SaeTrainingRun.DictionaryFile)), hidden[k])).ToArray();
+            SaeMetrics.Encode(SaeDictionary.ReadParquet(Path.Combine(folder, $"sae-seed{model.Seed}", SaeTrainingRun.DictionaryFile)), hidden[k])).ToArray();
         var control = models.Select((model, k) => SaeMetrics.Encode(ControlSae.Untrained(saeConfig, m, model.Seed), hidden[k])).ToArray();
 
         // The pipeline's comparisons: both directions of the model pair, five representations each.

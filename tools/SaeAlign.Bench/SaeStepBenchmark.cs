@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using SaeAlign.Core;
 using SaeAlign.Kernels;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 

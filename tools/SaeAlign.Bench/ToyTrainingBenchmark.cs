@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using SaeAlign.Core;
+using SaeAlign.Torch;
 using SaeAlign.ToyModels;
 
 namespace SaeAlign.Bench;

@@ -5,6 +5,7 @@ using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Pipelines;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Bench;
@@ -102,8 +103,8 @@ public static class WideReplay
                 for (int u = 0; u < units; u++) encoder[u * latents + f] = directions[f * units + u];
             // The encoder again as .npy for the numpy peer, which has no Parquet reader.
             Npy.Write(Path.Combine(dir, $"sae{model}_W_enc.npy"), encoder, units, latents);
-            DictionaryParquet.Write(Path.Combine(dir, $"sae{model}.parquet"), new SaeDictionary(SaeArchitecture.TopK, units, latents, k,
-                encoder, directions, new float[latents], new float[units], null, null, new Dictionary<string, string>()));
+            new SaeDictionary(SaeArchitecture.TopK, units, latents, k, encoder, directions, new float[latents], new float[units], null, null,
+                new Dictionary<string, string>()).WriteParquet(Path.Combine(dir, $"sae{model}.parquet"));
         }
     }
 
@@ -147,8 +148,8 @@ public static class WideReplay
     }
 
     private static (SparseCodes X, SparseCodes Y) Codes(string dir) =>
-        (SaeMetrics.EncodeSparse(DictionaryParquet.Read(Path.Combine(dir, "sae0.parquet")), Npy.Read(Path.Combine(dir, "acts0.npy"))),
-         SaeMetrics.EncodeSparse(DictionaryParquet.Read(Path.Combine(dir, "sae1.parquet")), Npy.Read(Path.Combine(dir, "acts1.npy"))));
+        (SaeMetrics.EncodeSparse(SaeDictionary.ReadParquet(Path.Combine(dir, "sae0.parquet")), Npy.Read(Path.Combine(dir, "acts0.npy"))),
+         SaeMetrics.EncodeSparse(SaeDictionary.ReadParquet(Path.Combine(dir, "sae1.parquet")), Npy.Read(Path.Combine(dir, "acts1.npy"))));
 
     private static int Gemm(string dir)
     {

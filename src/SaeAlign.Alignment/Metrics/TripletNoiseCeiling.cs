@@ -1,3 +1,5 @@
+using SaeAlign.Data;
+
 namespace SaeAlign.Alignment;
 
 /// <summary>

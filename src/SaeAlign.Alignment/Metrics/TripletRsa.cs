@@ -1,3 +1,5 @@
+using SaeAlign.Data;
+
 namespace SaeAlign.Alignment;
 
 /// <summary>RSA between an embedding and triplet judgements, and how many item pairs it compared.</summary>

@@ -1,3 +1,4 @@
+using SaeAlign.Data;
 using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;

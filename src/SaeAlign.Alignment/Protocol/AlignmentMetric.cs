@@ -1,4 +1,5 @@
 using SaeAlign.Core;
+using SaeAlign.Data;
 using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;

@@ -1,3 +1,5 @@
+using SaeAlign.Data;
+
 namespace SaeAlign.Alignment;
 
 /// <summary>
@@ -36,4 +38,11 @@ public sealed record AlignmentReport(
     IReadOnlyList<string> DroppedSourceUnits,
     IReadOnlyList<string> DroppedTargetUnits,
     string Cv,
-    IReadOnlyList<MetricResult> Metrics);
+    IReadOnlyList<MetricResult> Metrics)
+{
+    /// <summary>Writes the report as Parquet (<see cref="AlignmentReportFile"/>), naming the inputs as the caller gave them.</summary>
+    public void Write(string path, string sourcePath, string targetPath) =>
+        AlignmentReportFile.Write(path,
+            Metrics.Select(m => new ReportedMetric(m.Metric, m.Direction, m.Protocol, m.Score, m.Sem, m.FoldScores)).ToArray(),
+            new ReportedRun(sourcePath, targetPath, Cv, Rows, DroppedSourceUnits, DroppedTargetUnits));
+}

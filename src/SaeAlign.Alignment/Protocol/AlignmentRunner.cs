@@ -1,5 +1,6 @@
 using System.Globalization;
 using SaeAlign.Core;
+using SaeAlign.Data;
 using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using SaeAlign.Core;
+using SaeAlign.Data;
 
 namespace SaeAlign.Alignment;
 

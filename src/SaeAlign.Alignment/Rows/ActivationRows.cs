@@ -23,7 +23,7 @@ public static class ActivationRows
     {
         // Dense Parquet pairs stream by row group (memory independent of the row count); the rest is read whole.
         if (IsParquet(sourcePath) && IsParquet(targetPath) && File.Exists(sourcePath) && File.Exists(targetPath)
-            && ParquetPairedRows.CanStream(sourcePath) && ParquetPairedRows.CanStream(targetPath))
+            && ActivationParquetStream.CanStream(sourcePath) && ActivationParquetStream.CanStream(targetPath))
             return new ParquetPairedRows(sourcePath, targetPath);
         var source = ActivationFile.Read(sourcePath, ct);
         var target = ActivationFile.Read(targetPath, ct);

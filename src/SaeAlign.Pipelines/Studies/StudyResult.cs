@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Pipelines.Studies;
 

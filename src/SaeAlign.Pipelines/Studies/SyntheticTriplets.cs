@@ -1,4 +1,5 @@
 using SaeAlign.Alignment;
+using SaeAlign.Data;
 using SaeAlign.ToyModels.Networks;
 
 namespace SaeAlign.Pipelines.Studies;

@@ -11,10 +11,10 @@ public static class DictionaryFile
         if (Directory.Exists(path))
         {
             string dictionary = Path.Combine(path, SaeTrainingRun.DictionaryFile);
-            return File.Exists(dictionary) ? DictionaryParquet.Read(dictionary) : SaeLensFolder.Read(path);
+            return File.Exists(dictionary) ? SaeDictionary.ReadParquet(dictionary) : SaeLensFolder.Read(path);
         }
         RequireExists(path, field);
-        return DictionaryParquet.Read(path);
+        return SaeDictionary.ReadParquet(path);
     }
 
     /// <summary>The cheap check before a long run: the path names a file or a folder.</summary>

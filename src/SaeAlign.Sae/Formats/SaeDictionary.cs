@@ -1,4 +1,5 @@
 using SaeAlign.Core;
+using SaeAlign.Data;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -50,6 +51,21 @@ public sealed record SaeDictionary(
             InvalidInputException.Require(bad < 0, $"{source}: '{name}' entry {bad} is not finite.");
         }
     }
+
+    /// <summary>Reads a dictionary .parquet (<see cref="DictionaryParquet"/>) and checks it against its architecture.</summary>
+    public static SaeDictionary ReadParquet(string path)
+    {
+        var stored = DictionaryParquet.Read(path);
+        var architecture = SaeArchitecture.Get(stored.Architecture, $"{path}: metadata '{DictionaryParquet.ArchitectureKey}'");
+        var dictionary = new SaeDictionary(architecture, stored.DIn, stored.DSae, stored.K, stored.WEnc, stored.WDec, stored.BEnc, stored.BDec,
+            architecture.HasThreshold ? stored.Threshold : null, stored.Density, stored.Metadata);
+        dictionary.Validate(path);
+        return dictionary;
+    }
+
+    /// <summary>Writes this dictionary as Parquet (<see cref="DictionaryParquet"/>).</summary>
+    public void WriteParquet(string path) =>
+        DictionaryParquet.Write(path, new DictionaryWeights(Architecture.Name, DIn, DSae, K, WEnc, WDec, BEnc, BDec, Threshold, Density, SubtractsDecoderBias, Metadata));
 
     /// <summary>The model this dictionary describes, ready to encode activations as they are on disk.</summary>
     public SparseAutoencoder ToModel()

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SaeAlign.Core;
+using SaeAlign.Data;
 using static TorchSharp.torch;
 using static SaeAlign.Core.InputField;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using SaeAlign.Core;
+using SaeAlign.Data;
 using static TorchSharp.torch;
 using static SaeAlign.Core.InputField;
 
@@ -109,8 +110,8 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = n
             Density = evaluation.Density,
             Metadata = new Dictionary<string, string>
             {
-                ["saealign.input_scale"] = scale.ToString("R", CultureInfo.InvariantCulture),
-                ["saealign.config"] = JsonSerializer.Serialize(config, SaeConfig.CompactJson),
+                [DictionaryParquet.InputScaleKey] = scale.ToString("R", CultureInfo.InvariantCulture),
+                [DictionaryParquet.ConfigKey] = JsonSerializer.Serialize(config, SaeConfig.CompactJson),
             },
         };
         return new SaeTrainingResult(dictionary, curve, evaluation, steps, trainRows, scale, start);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Sae;
@@ -67,7 +68,7 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
             write(run.PathFor(name));
             files.Add(name);
         }
-        Write(DictionaryFile, path => DictionaryParquet.Write(path, training.Dictionary));
+        Write(DictionaryFile, training.Dictionary.WriteParquet);
         SaeLensFolder.Write(Path.GetDirectoryName(run.PathFor($"{SaeLensSubfolder}/{SaeLensFolder.ConfigFile}"))!, training.Dictionary);
         files.Add($"{SaeLensSubfolder}/{SaeLensFolder.ConfigFile}");
         files.Add($"{SaeLensSubfolder}/{SaeLensFolder.WeightsFile}");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Worker;
 
@@ -59,7 +60,7 @@ public sealed class AlignJob : JobType<AlignSpec>
         var report = rows.Align(options, cancellationToken);
         using var folder = RunFolder.Create(run.OutputFolder, force: false);
         // Paths as in the spec (relative to the data root), so the report means the same on every machine.
-        AlignmentReportFile.Write(folder.PathFor(ReportFile), report, spec.Source!, spec.Target!);
+        report.Write(folder.PathFor(ReportFile), spec.Source!, spec.Target!);
         folder.Commit(new RunManifest(Kind, JsonSerializer.SerializeToNode(spec, Json), [spec.Seed!.Value], SoftwareVersions.Current, new Dictionary<string, double> { ["align"] = clock.Elapsed.TotalSeconds }));
         foreach (var metric in report.Metrics)
             run.Log.LogInformation("{Metric} ({Direction}): {Score}", metric.Metric, metric.Direction, metric.Score.ToString("0.0000", CultureInfo.InvariantCulture));

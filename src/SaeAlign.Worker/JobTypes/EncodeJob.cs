@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Worker;
 

@@ -7,6 +7,7 @@ using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Pipelines;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Worker;
 

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Torch;
 using Spectre.Console;
 
 namespace SaeAlign.Tool.Commands;
@@ -61,7 +62,7 @@ internal static class AlignCommand
             var options = align.ToOptions(tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows), limit);
             if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {options.Cv}");
             var result = rows.Align(options, cancellationToken);
-            if (reportPath is not null) AlignmentReportFile.Write(reportPath, result, sourcePath, targetPath);
+            if (reportPath is not null) result.Write(reportPath, sourcePath, targetPath);
             Print(console, result, settings.Json, reportPath);
             return Task.FromResult(ExitCodes.Success);
         });

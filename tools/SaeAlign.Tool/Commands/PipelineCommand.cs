@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SaeAlign.Core;
 using SaeAlign.Pipelines;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Tool.Commands;
 

@@ -3,6 +3,7 @@ using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Pipelines;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Tool.Commands;
 

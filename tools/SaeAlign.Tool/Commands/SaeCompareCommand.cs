@@ -5,6 +5,7 @@ using SaeAlign.Core;
 using SaeAlign.Data;
 using SaeAlign.Pipelines;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 using Spectre.Console;
 
 namespace SaeAlign.Tool.Commands;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using SaeAlign.Core;
 using SaeAlign.Sae;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Tool.Commands;
 

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Pipelines.Studies;
+using SaeAlign.Torch;
 using Spectre.Console;
 
 namespace SaeAlign.Tool.Commands;

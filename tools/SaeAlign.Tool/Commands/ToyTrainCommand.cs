@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using SaeAlign.Core;
+using SaeAlign.Torch;
 using SaeAlign.ToyModels;
 using Spectre.Console;
 

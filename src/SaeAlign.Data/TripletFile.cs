@@ -1,8 +1,7 @@
 using System.Globalization;
 using SaeAlign.Core;
-using SaeAlign.Data;
 
-namespace SaeAlign.Alignment;
+namespace SaeAlign.Data;
 
 /// <summary>
 /// Reads odd-one-out judgements: Parquet (int32/int64 columns <c>i</c>, <c>j</c>, <c>k</c>, <c>odd</c>, optional

@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace SaeAlign.Core;
+namespace SaeAlign.Torch;
 
 /// <summary>The versions a run manifest records, so a result can be traced to the code that made it.</summary>
 public static class SoftwareVersions

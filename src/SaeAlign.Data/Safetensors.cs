@@ -3,9 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SaeAlign.Core;
-using SaeAlign.Data;
 
-namespace SaeAlign.Sae;
+namespace SaeAlign.Data;
 
 /// <summary>One tensor of a safetensors file, converted to float32, row-major.</summary>
 public sealed record SafeTensor(long[] Shape, float[] Values);

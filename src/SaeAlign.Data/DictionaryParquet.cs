@@ -2,21 +2,24 @@ using System.Globalization;
 using System.Text.Json;
 using ParquetSharp;
 using SaeAlign.Core;
-using SaeAlign.Data;
 
-namespace SaeAlign.Sae;
+namespace SaeAlign.Data;
 
 /// <summary>
 /// A dictionary as Parquet (README, "File formats": SAE dictionary): one row per latent (<c>latent</c> int32, <c>w_dec</c> and
 /// <c>w_enc</c> list&lt;float&gt; of length d_in, <c>b_enc</c>, <c>threshold</c>, <c>density</c> float32) plus
 /// key-value metadata (d_in, d_sae, architecture, k, b_dec as a JSON array, normalisation). Row i's
 /// <c>w_enc</c> is column i of W_enc. Architectures without a threshold store 0; an unknown density is NaN.
+/// The architecture stays a name here: Sae resolves it and checks the weights against it.
 /// </summary>
 public static class DictionaryParquet
 {
     private const string Prefix = "saealign.";
+    public const string ArchitectureKey = Prefix + "architecture";
+    /// <summary>The caller's keys a dictionary keeps on reading, though they carry the format's prefix: how it was trained.</summary>
+    public const string InputScaleKey = Prefix + "input_scale", ConfigKey = Prefix + "config";
 
-    public static void Write(string path, SaeDictionary dictionary)
+    public static void Write(string path, DictionaryWeights dictionary)
     {
         int dIn = dictionary.DIn, dSae = dictionary.DSae;
         var wDec = new float[dSae][];
@@ -29,11 +32,11 @@ public static class DictionaryParquet
         }
         var metadata = new Dictionary<string, string>(dictionary.Metadata)
         {
-            [Prefix + "schema_version"] = "1",
+            [ParquetIo.SchemaVersionKey] = ParquetIo.SchemaVersion,
             [Prefix + "content"] = "sae-dictionary",
             [Prefix + "d_in"] = dIn.ToString(CultureInfo.InvariantCulture),
             [Prefix + "d_sae"] = dSae.ToString(CultureInfo.InvariantCulture),
-            [Prefix + "architecture"] = dictionary.Architecture.Name,
+            [ArchitectureKey] = dictionary.Architecture,
             [Prefix + "k"] = dictionary.K.ToString(CultureInfo.InvariantCulture),
             [Prefix + "b_dec"] = JsonSerializer.Serialize(dictionary.BDec),
             [Prefix + "apply_b_dec_to_input"] = dictionary.SubtractsDecoderBias ? "true" : "false",
@@ -44,22 +47,20 @@ public static class DictionaryParquet
             new Column<int>("latent"), new Column<float[]>("w_dec"), new Column<float[]>("w_enc"),
             new Column<float>("b_enc"), new Column<float>("threshold"), new Column<float>("density"),
         ];
-        AtomicFile.Write(path, temp =>
+        ParquetIo.WriteFile(path, columns, metadata, writer =>
         {
-            using var properties = new WriterPropertiesBuilder().Compression(Compression.Snappy).Build();
-            using var writer = new ParquetFileWriter(temp, columns, properties, metadata);
             using var group = writer.AppendRowGroup();
-            WriteColumn(group, Enumerable.Range(0, dSae).ToArray());
-            WriteColumn(group, wDec);
-            WriteColumn(group, wEnc);
-            WriteColumn(group, dictionary.BEnc);
-            WriteColumn(group, dictionary.Threshold ?? new float[dSae]);
-            WriteColumn(group, dictionary.Density ?? Enumerable.Repeat(float.NaN, dSae).ToArray());
-            writer.Close();
+            ParquetIo.WriteColumn<int>(group, Enumerable.Range(0, dSae).ToArray());
+            ParquetIo.WriteColumn<float[]>(group, wDec);
+            ParquetIo.WriteColumn<float[]>(group, wEnc);
+            ParquetIo.WriteColumn<float>(group, dictionary.BEnc);
+            ParquetIo.WriteColumn<float>(group, dictionary.Threshold ?? new float[dSae]);
+            ParquetIo.WriteColumn<float>(group, dictionary.Density ?? Enumerable.Repeat(float.NaN, dSae).ToArray());
         });
     }
 
-    public static SaeDictionary Read(string path)
+    /// <summary>Reads the weights and metadata as stored: the threshold column whatever the architecture, the density null when all NaN.</summary>
+    public static DictionaryWeights Read(string path)
     {
         InputFile.RequireReadable(path);
         try
@@ -70,7 +71,7 @@ public static class DictionaryParquet
                 : throw new InvalidInputException($"{path}: not an SAE dictionary (no metadata '{Prefix + key}').");
             int Int(string key) => int.TryParse(Meta(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v
                 : throw new InvalidInputException($"{path}: metadata '{Prefix + key}' is '{Meta(key)}', expected an integer.");
-            var architecture = SaeArchitecture.Get(Meta("architecture"), $"{path}: metadata '{Prefix}architecture'");
+            string architecture = Meta("architecture");
             int dIn = Int("d_in"), dSae = Int("d_sae"), k = Int("k");
             float[] bDec;
             try
@@ -92,12 +93,12 @@ public static class DictionaryParquet
             {
                 using var group = file.RowGroup(g);
                 int rows = checked((int)group.MetaData.NumRows);
-                var latent = ReadColumn<int>(group, 0, rows);
-                var decRows = ReadColumn<float[]>(group, 1, rows);
-                var encRows = ReadColumn<float[]>(group, 2, rows);
-                ReadColumn<float>(group, 3, rows).CopyTo(bEnc, offset);
-                ReadColumn<float>(group, 4, rows).CopyTo(threshold, offset);
-                ReadColumn<float>(group, 5, rows).CopyTo(density, offset);
+                var latent = ParquetIo.ReadAll<int>(group, 0, rows);
+                var decRows = ParquetIo.ReadAll<float[]>(group, 1, rows);
+                var encRows = ParquetIo.ReadAll<float[]>(group, 2, rows);
+                ParquetIo.ReadAll<float>(group, 3, rows).CopyTo(bEnc, offset);
+                ParquetIo.ReadAll<float>(group, 4, rows).CopyTo(threshold, offset);
+                ParquetIo.ReadAll<float>(group, 5, rows).CopyTo(density, offset);
                 for (int r = 0; r < rows; r++)
                 {
                     int i = offset + r;
@@ -109,13 +110,10 @@ public static class DictionaryParquet
                 }
                 offset += rows;
             }
-            var own = metadata.Where(kv => !kv.Key.StartsWith(Prefix, StringComparison.Ordinal) || kv.Key is "saealign.input_scale" or "saealign.config")
+            var own = metadata.Where(kv => !kv.Key.StartsWith(Prefix, StringComparison.Ordinal) || kv.Key is InputScaleKey or ConfigKey)
                 .ToDictionary(kv => kv.Key, kv => kv.Value);
-            var dictionary = new SaeDictionary(architecture, dIn, dSae, k, wEnc, wDec, bEnc, bDec,
-                architecture.HasThreshold ? threshold : null,
-                density.All(float.IsNaN) ? null : density, own);
-            dictionary.Validate(path);
-            return dictionary;
+            return new DictionaryWeights(architecture, dIn, dSae, k, wEnc, wDec, bEnc, bDec, threshold,
+                density.All(float.IsNaN) ? null : density, metadata.GetValueOrDefault(Prefix + "apply_b_dec_to_input") == "true", own);
         }
         catch (ParquetException e)
         {
@@ -125,19 +123,5 @@ public static class DictionaryParquet
         {
             throw new InvalidInputException($"{path}: a dictionary column has the wrong type ({e.Message}).", e);
         }
-    }
-
-    private static void WriteColumn<T>(RowGroupWriter group, T[] values)
-    {
-        using var column = group.NextColumn();
-        using var writer = column.LogicalWriter<T>();
-        writer.WriteBatch(values);
-    }
-
-    private static T[] ReadColumn<T>(RowGroupReader group, int index, int rows)
-    {
-        using var column = group.Column(index);
-        using var reader = column.LogicalReader<T>();
-        return reader.ReadAll(rows);
     }
 }

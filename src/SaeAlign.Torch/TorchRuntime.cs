@@ -1,7 +1,8 @@
+using SaeAlign.Core;
 using TorchSharp;
 using static SaeAlign.Core.InputField;
 
-namespace SaeAlign.Core;
+namespace SaeAlign.Torch;
 
 /// <summary>Process-wide libtorch settings, applied once at the edge (a command, a job, a test fixture).</summary>
 public static class TorchRuntime

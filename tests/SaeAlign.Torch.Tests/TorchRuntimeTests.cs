@@ -2,7 +2,7 @@ using System.Diagnostics;
 using SaeAlign.Core;
 using static TorchSharp.torch;
 
-namespace SaeAlign.Core.Tests;
+namespace SaeAlign.Torch.Tests;
 
 public class TorchRuntimeTests
 {
