@@ -54,13 +54,16 @@ public static class SaeComparison
     /// <summary>The cosines of A's latents with their one-to-one partners in B (NaN where A has none), solved exactly.</summary>
     public static double[] MatchedCosines(Tensor a, Tensor b, CancellationToken ct = default)
     {
-        var unitA = Normalized(a);
-        var unitB = Normalized(b);
+        using var unitA = Normalized(a);
+        using var unitB = Normalized(b);
+        using var unitBt = unitB.t();
         int rowsA = (int)a.shape[0], rowsB = (int)b.shape[0];
         void Cosines(int first, int count, Memory<double> into)
         {
             ct.ThrowIfCancellationRequested();
-            using var block = unitA.narrow(0, first, count).mm(unitB.t()).contiguous();
+            // Each block is freed at once: the solver prices every pair each round, gigabytes in all at SAE widths.
+            using var rows = unitA.narrow(0, first, count);
+            using var block = rows.mm(unitBt);
             block.data<double>().CopyTo(into.Span);
         }
         var pairs = CertifiedTransport.OneToOnePairs(rowsA, rowsB, Cosines).Pairs;
@@ -102,7 +105,12 @@ public static class SaeComparison
 
     private static Tensor Columns(float[] values, int rows, int columns) => Rows(values, rows, columns).t().contiguous();
 
-    private static Tensor Normalized(Tensor rows) => rows.div(rows.norm(1, keepdim: true).clamp_min(1e-30));
+    private static Tensor Normalized(Tensor rows)
+    {
+        using var norms = rows.norm(1, keepdim: true);
+        using var safe = norms.clamp_min(1e-30);
+        return rows.div(safe);
+    }
 
     /// <summary>Directions uniform on the sphere: Gaussian rows (normalised when matched).</summary>
     private static Tensor RandomDirections(int rows, int columns, long seed)

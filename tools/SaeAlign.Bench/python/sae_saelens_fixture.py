@@ -6,35 +6,20 @@ Run: /usr/bin/python3 tools/SaeAlign.Bench/python/sae_saelens_fixture.py tests/S
 """
 import json
 import os
-import struct
 import sys
 
 import torch
 
+from safetensors_io import save_safetensors
+
 D_IN, D_SAE, K, ROWS = 6, 10, 3, 5
-
-
-def save_safetensors(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, t in tensors.items():
-        data = t.detach().contiguous().to(torch.float32).numpy().tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
 
 
 def write(folder, cfg, tensors, x, codes):
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "cfg.json"), "w") as f:
         json.dump(cfg, f, indent=2)
-    save_safetensors(os.path.join(folder, "sae_weights.safetensors"), tensors)
+    save_safetensors(os.path.join(folder, "sae_weights.safetensors"), {name: t.detach().numpy() for name, t in tensors.items()})
     with open(os.path.join(folder, "expected.json"), "w") as f:
         json.dump({"x": x.flatten().tolist(), "codes": codes.flatten().tolist(), "rows": ROWS}, f)
 
