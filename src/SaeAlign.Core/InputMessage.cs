@@ -9,7 +9,7 @@ namespace SaeAlign.Core;
 /// message reads <c>--d-sae must be at least 1</c> on the command line and <c>dSae must be at least 1</c> in a job spec.
 /// Written as an interpolated string: <c>$"{InputField.Named("dSae")} must be at least 1"</c>.
 /// </summary>
-public sealed record InputMessage
+public sealed class InputMessage
 {
     private readonly IReadOnlyList<object> parts;
 
@@ -40,18 +40,24 @@ public sealed record InputMessage
 public ref struct InputMessageHandler
 {
     private readonly List<object>? parts;
-    private readonly StringBuilder text = new();
+    private readonly StringBuilder? text;
 
-    public InputMessageHandler(int literalLength, int formattedCount) => parts = [];
+    public InputMessageHandler(int literalLength, int formattedCount)
+    {
+        parts = [];
+        text = new StringBuilder(literalLength);
+    }
 
     /// <summary>For <c>Require(condition, $"...")</c>: nothing is formatted when the condition holds.</summary>
     public InputMessageHandler(int literalLength, int formattedCount, bool condition, out bool shouldAppend)
     {
         shouldAppend = !condition;
-        parts = shouldAppend ? [] : null;
+        if (!shouldAppend) return;
+        parts = [];
+        text = new StringBuilder(literalLength);
     }
 
-    public readonly void AppendLiteral(string value) => text.Append(value);
+    public readonly void AppendLiteral(string value) => text!.Append(value);
 
     public readonly void AppendFormatted(InputField field)
     {
@@ -70,7 +76,7 @@ public ref struct InputMessageHandler
             Flush();
             parts!.AddRange(message.Parts);
         }
-        else text.Append(value is IFormattable formattable ? formattable.ToString(format, CultureInfo.InvariantCulture) : value?.ToString());
+        else text!.Append(value is IFormattable formattable ? formattable.ToString(format, CultureInfo.InvariantCulture) : value?.ToString());
     }
 
     public readonly InputMessage ToMessage()
@@ -81,7 +87,7 @@ public ref struct InputMessageHandler
 
     private readonly void Flush()
     {
-        if (text.Length == 0) return;
+        if (text!.Length == 0) return;
         parts!.Add(text.ToString());
         text.Clear();
     }

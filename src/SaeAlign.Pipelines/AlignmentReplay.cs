@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SaeAlign.Alignment;
 using SaeAlign.Core;
 using SaeAlign.Data;

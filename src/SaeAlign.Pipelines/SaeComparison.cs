@@ -6,29 +6,6 @@ using static TorchSharp.torch;
 
 namespace SaeAlign.Pipelines;
 
-/// <summary>How <see cref="SaeComparison"/> compares two dictionaries.</summary>
-public sealed record SaeComparisonOptions
-{
-    /// <summary>A matched pair whose cosine is at least this is a shared latent (Paulo &amp; Belrose 2025 use 0.7).</summary>
-    public double Threshold { get; init; } = 0.7;
-
-    /// <summary>Seed of the random baseline dictionary.</summary>
-    public long Seed { get; init; }
-}
-
-/// <summary>
-/// One kind of direction (decoder rows or encoder columns) matched one-to-one between two dictionaries: the exact
-/// maximum-cosine matching of min(a, b) pairs (Hungarian), the cosine of each of A's latents with its partner
-/// (NaN for a latent of A left without one when B is narrower), and the same for a random dictionary of B's shape.
-/// </summary>
-public sealed record DirectionMatch(string Directions, double[] MatchedCosines, double SharedFraction, double MeanMatchedCosine,
-    double[] BaselineCosines, double BaselineSharedFraction, double BaselineMeanMatchedCosine);
-
-/// <summary>Activation-based matching: the mean correlation of the one-to-one matched codes over the given stimuli.</summary>
-public sealed record CodeMatch(int Rows, double MeanMatchedCorrelation, int DeadA, int DeadB);
-
-public sealed record SaeComparisonResult(int DIn, int LatentsA, int LatentsB, double Threshold, DirectionMatch Decoder, DirectionMatch Encoder, CodeMatch? Codes);
-
 /// <summary>
 /// Seed stability of SAEs (Paulo &amp; Belrose 2025): how many latents of dictionary A reappear in dictionary B. Latents
 /// are matched one-to-one by the cosine of their decoder directions (and, separately, of their encoder directions),
@@ -43,20 +20,23 @@ public static class SaeComparison
         if (a.DIn != b.DIn)
             throw new InvalidInputException($"the dictionaries have d_in {a.DIn} and {b.DIn}; only SAEs of the same activations can be compared.");
         InvalidInputException.Require(options.Threshold is >= -1 and <= 1, $"{InputField.Named("threshold")} must be a cosine in [-1, 1], got {options.Threshold}.");
-        using var scope = NewDisposeScope();
-        var random = RandomDirections(b.DSae, b.DIn, Seeds.Derive(options.Seed, "sae-compare-baseline"));
-        var decoder = Match("decoder", Rows(a.WDec, a.DSae, a.DIn), Rows(b.WDec, b.DSae, b.DIn), random, options.Threshold, ct);
-        var encoder = Match("encoder", Columns(a.WEnc, a.DIn, a.DSae), Columns(b.WEnc, b.DIn, b.DSae), random, options.Threshold, ct);
+        long baselineSeed = Seeds.Derive(options.Seed, "sae-compare-baseline");
+        var decoder = Match("decoder", () => Rows(a.WDec, a.DSae, a.DIn), () => Rows(b.WDec, b.DSae, b.DIn), b, baselineSeed, options.Threshold, ct);
+        var encoder = Match("encoder", () => Columns(a.WEnc, a.DIn, a.DSae), () => Columns(b.WEnc, b.DIn, b.DSae), b, baselineSeed, options.Threshold, ct);
         var codes = activations is null ? null : MatchCodes(a, b, activations, ct);
         return new SaeComparisonResult(a.DIn, a.DSae, b.DSae, options.Threshold, decoder, encoder, codes);
     }
 
-    /// <summary>The cosines of A's latents with their one-to-one partners in B (NaN where A has none), solved exactly.</summary>
+    /// <summary>
+    /// The cosines of A's latents (rows of <paramref name="a"/>) with their one-to-one partners among the rows of
+    /// <paramref name="b"/> (NaN where A has none), the matching solved exactly in float64.
+    /// </summary>
     public static double[] MatchedCosines(Tensor a, Tensor b, CancellationToken ct = default)
     {
-        using var unitA = Normalized(a);
-        using var unitB = Normalized(b);
-        using var unitBt = unitB.t();
+        using var scope = NewDisposeScope();
+        var unitA = Normalized(a.to(ScalarType.Float64));
+        var unitB = Normalized(b.to(ScalarType.Float64));
+        var unitBt = unitB.t();
         int rowsA = (int)a.shape[0], rowsB = (int)b.shape[0];
         void Cosines(int first, int count, Memory<double> into)
         {
@@ -66,21 +46,22 @@ public static class SaeComparison
             using var block = rows.mm(unitBt);
             block.data<double>().CopyTo(into.Span);
         }
-        var pairs = CertifiedTransport.OneToOnePairs(rowsA, rowsB, Cosines).Pairs;
+        var pairs = CertifiedTransport.OneToOnePairs(rowsA, rowsB, Cosines, ct: ct).Pairs;
         var cosines = Enumerable.Repeat(double.NaN, rowsA).ToArray();
-        var buffer = new double[rowsB];
-        foreach (var (source, target) in pairs)
-        {
-            Cosines(source, 1, buffer);
-            cosines[source] = buffer[target];
-        }
+        var sources = tensor(pairs.Select(p => (long)p.Source).ToArray());
+        var targets = tensor(pairs.Select(p => (long)p.Target).ToArray());
+        var matched = unitA.index_select(0, sources).mul(unitB.index_select(0, targets)).sum([1]).data<double>().ToArray();
+        for (int i = 0; i < pairs.Count; i++) cosines[pairs[i].Source] = matched[i];
         return cosines;
     }
 
-    private static DirectionMatch Match(string directions, Tensor a, Tensor b, Tensor random, double threshold, CancellationToken ct)
+    /// <summary>A's and B's directions matched, then A's against a random dictionary of B's shape; each pair's tensors live only for its matching.</summary>
+    private static DirectionMatch Match(string directions, Func<Tensor> a, Func<Tensor> b, SaeDictionary shapeOfB, long baselineSeed,
+        double threshold, CancellationToken ct)
     {
-        var cosines = MatchedCosines(a, b, ct);
-        var baseline = MatchedCosines(a, random, ct);
+        double[] cosines, baseline;
+        using (NewDisposeScope()) cosines = MatchedCosines(a(), b(), ct);
+        using (NewDisposeScope()) baseline = MatchedCosines(a(), RandomDirections(shapeOfB.DSae, shapeOfB.DIn, baselineSeed), ct);
         return new DirectionMatch(directions, cosines, Shared(cosines, threshold), Mean(cosines), baseline, Shared(baseline, threshold), Mean(baseline));
     }
 
@@ -101,16 +82,11 @@ public static class SaeComparison
         return new CodeMatch(activations.Rows, report.Metrics[0].Score, report.DroppedSourceUnits.Count, report.DroppedTargetUnits.Count);
     }
 
-    private static Tensor Rows(float[] values, int rows, int columns) => tensor(values, [rows, columns]).to(ScalarType.Float64);
+    private static Tensor Rows(float[] values, int rows, int columns) => tensor(values, [rows, columns]);
 
     private static Tensor Columns(float[] values, int rows, int columns) => Rows(values, rows, columns).t().contiguous();
 
-    private static Tensor Normalized(Tensor rows)
-    {
-        using var norms = rows.norm(1, keepdim: true);
-        using var safe = norms.clamp_min(1e-30);
-        return rows.div(safe);
-    }
+    private static Tensor Normalized(Tensor rows) => rows.div(rows.norm(1, keepdim: true).clamp_min(1e-30));
 
     /// <summary>Directions uniform on the sphere: Gaussian rows (normalised when matched).</summary>
     private static Tensor RandomDirections(int rows, int columns, long seed)

@@ -65,6 +65,15 @@ public class SaeCommandTests
     }
 
     [Test]
+    public async Task CompareNamesTheMissingSaeByItsArgument()
+    {
+        var result = await Cli.Run("sae", "compare", "missing-a", "missing-b", "--quiet");
+
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.Error.Trim(), Is.EqualTo("error: A: missing-a does not exist."));
+    }
+
+    [Test]
     public async Task TrainThenEncodeWritesDictionaryAndSparseCodes()
     {
         var folder = Cli.TempFolder();

@@ -90,6 +90,8 @@ public class EncodeAlignJobTests
         var plan = InMemoryWorker.Read(data, "{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"other.npy\"}").Single();
         Assert.That(plan.Spec["metrics"]!.AsArray().Select(m => m!.GetValue<string>()), Is.EqualTo(AlignmentMetric.Defaults));
         Assert.That(plan.Spec["cv"]!.GetValue<string>(), Is.EqualTo(CrossValidation.Default.ToString()));
+        // The hashed fields in the order earlier versions wrote them: the same job keeps its output folder.
+        Assert.That(plan.Spec.Select(p => p.Key).Where(k => k != "out"), Is.EqualTo(new[] { "source", "target", "metrics", "cv", "stimuli", "seed", "k" }));
         var same = InMemoryWorker.Read(data, "{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"other.npy\",\"cv\":\" KFOLD:5:42 \",\"out\":\"x\"}").Single();
         Assert.That(same.ConfigHash, Is.EqualTo(plan.ConfigHash));
         var sweep = InMemoryWorker.Read(data, "{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"other.npy\",\"sweep\":{\"cv\":[\"none\",\"kfold:3:1\"],\"metrics\":[[\"semi\"],[\"cka\"]]}}");

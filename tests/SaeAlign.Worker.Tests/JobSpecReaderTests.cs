@@ -25,6 +25,11 @@ public class JobSpecReaderTests
         Assert.That(plan.Output, Is.EqualTo($"runs/toy/{plan.ConfigHash}"));
         Assert.That(plan.Spec["steps"]!.GetValue<int>(), Is.EqualTo(20));
         Assert.That(plan.Spec["batch"]!.GetValue<int>(), Is.EqualTo(1024), "defaults are filled in");
+        // The hashed fields in the order earlier versions wrote them: the same job keeps its output folder.
+        Assert.That(plan.Spec.Select(p => p.Key).Where(k => k != "out"), Is.EqualTo(new[]
+        {
+            "architecture", "features", "neurons", "probability", "importance", "steps", "batch", "lr", "weightDecay", "evalRows", "dataSeed", "seeds",
+        }));
     }
 
     [Test]

@@ -18,7 +18,7 @@ public static class SaeAlignCli
         var toy = new Command("toy", "Toy models of superposition.");
         toy.Subcommands.Add(ToyTrainCommand.Create(console));
         root.Subcommands.Add(toy);
-        var sae = new Command("sae", "Sparse autoencoders: train, encode.");
+        var sae = new Command("sae", "Sparse autoencoders: train, encode, compare.");
         sae.Subcommands.Add(SaeTrainCommand.Create(console));
         sae.Subcommands.Add(SaeEncodeCommand.Create(console));
         sae.Subcommands.Add(SaeCompareCommand.Create(console));

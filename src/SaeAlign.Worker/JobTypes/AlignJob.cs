@@ -34,7 +34,7 @@ public sealed class AlignJob : JobType<AlignSpec>
 
     protected override AlignSpec Normalize(AlignSpec spec, DataRoot root)
     {
-        InvalidInputException.Require(spec.Metrics?.Contains(AlignmentMetric.Triplet) != true, "metrics: triplet needs odd-one-out judgements, which align jobs do not take; score triplets with the saealign align command and its triplets option.");
+        InvalidInputException.Require(spec.Metrics is null || !AlignmentMetric.Parse(string.Join(",", spec.Metrics), InputField.Named("metrics")).Contains(AlignmentMetric.Triplet), "metrics: triplet needs odd-one-out judgements, which align jobs do not take; score triplets with the saealign align command and its triplets option.");
         var options = spec.ToOptions();
         return new AlignSpec
         {

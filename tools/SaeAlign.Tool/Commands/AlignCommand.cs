@@ -49,6 +49,9 @@ internal static class AlignCommand
                 Seed = parse.GetValue(seed),
                 K = parse.GetValue(k),
             };
+            string? tripletPath = parse.GetValue(triplets);
+            // Bad options fail before any input is read; with a triplet file they are checked once it is.
+            if (tripletPath is null) align.ToOptions();
             var reportPath = parse.GetValue(report);
             if (reportPath is not null)
                 InvalidInputException.Require(Path.GetExtension(reportPath).Equals(".parquet", StringComparison.OrdinalIgnoreCase),
@@ -57,7 +60,6 @@ internal static class AlignCommand
 
             long? limit = parse.GetValue(memoryLimit) is { } text ? OptionValues.Bytes(text, "--memory-limit") : null;
             string sourcePath = parse.GetValue(source)!, targetPath = parse.GetValue(target)!;
-            string? tripletPath = parse.GetValue(triplets);
             var rows = ActivationRows.OpenForAlignment(sourcePath, targetPath, cancellationToken);
             var options = align.ToOptions(tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows), limit);
             if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {options.Cv}");

@@ -37,8 +37,8 @@ internal static class SaeCompareCommand
                 InvalidInputException.Require(Path.GetExtension(plotPath).Equals(".png", StringComparison.OrdinalIgnoreCase), $"--plot: '{plotPath}' must end in .png.");
                 AtomicFile.RequireWritable(plotPath, InputField.Named("plot"));
             }
-            var a = DictionaryFile.Read(parse.GetValue(first)!, InputField.Named("a"));
-            var b = DictionaryFile.Read(parse.GetValue(second)!, InputField.Named("b"));
+            var a = DictionaryFile.Read(parse.GetValue(first)!, "A");
+            var b = DictionaryFile.Read(parse.GetValue(second)!, "B");
             var data = parse.GetValue(activations) is { } path ? ActivationFile.Read(path, cancellationToken) : null;
             var options = new SaeComparisonOptions { Threshold = parse.GetValue(threshold), Seed = parse.GetValue(seed) };
             var result = SaeComparison.Compare(a, b, options, data, cancellationToken);
