@@ -20,28 +20,28 @@ public sealed class ActivationParquetStream
         var schema = file.FileMetaData.Schema;
         var units = new List<int>();
         var names = new List<string>();
+        var float64 = new List<bool>();
         for (int c = 0; c < schema.NumColumns; c++)
         {
-            var descriptor = schema.Column(c);
-            string name = descriptor.Path.ToDotString();
-            var type = descriptor.GetSystemTypes(LogicalTypeFactory.Default, null).elementType;
+            var (name, type) = Describe(schema, c);
             if (name == ActivationParquet.StimulusColumn)
             {
-                InvalidInputException.Require(type == typeof(long) || type == typeof(int),
+                InvalidInputException.Require(Streamable(name, type),
                     $"{path}: column '{ActivationParquet.StimulusColumn}' must be int64 or int32 (non-null) to stream.");
                 Stimulus = c;
                 StimulusIsInt32 = type == typeof(int);
                 continue;
             }
             if (name.StartsWith(ActivationParquet.PandasIndexPrefix, StringComparison.Ordinal)) continue;
-            InvalidInputException.Require(type == typeof(float) || type == typeof(double),
+            InvalidInputException.Require(Streamable(name, type),
                 $"{path}: column '{name}' must be a non-null float32 or float64 unit column to stream.");
             units.Add(c);
             names.Add(name);
+            float64.Add(type == typeof(double));
         }
         InvalidInputException.Require(units.Count > 0, $"{path}: no unit columns.");
         Units = units.ToArray();
-        Float64 = units.Select(c => schema.Column(c).GetSystemTypes(LogicalTypeFactory.Default, null).elementType == typeof(double)).ToArray();
+        Float64 = float64.ToArray();
         UnitNames = metadata.TryGetValue(ActivationParquet.UnitNamesKey, out var json)
             && JsonSerializer.Deserialize<string[]>(json) is { } fromMetadata && fromMetadata.Length == units.Count
             ? fromMetadata
@@ -63,17 +63,19 @@ public sealed class ActivationParquetStream
         if (metadata.TryGetValue(ParquetIo.SchemaVersionKey, out var version) && version != ParquetIo.SchemaVersion) return false;
         using var file = new ParquetFileReader(path);
         var schema = file.FileMetaData.Schema;
-        for (int c = 0; c < schema.NumColumns; c++)
-        {
-            var descriptor = schema.Column(c);
-            string name = descriptor.Path.ToDotString();
-            var type = descriptor.GetSystemTypes(LogicalTypeFactory.Default, null).elementType;
-            bool ok = name == ActivationParquet.StimulusColumn ? type == typeof(long) || type == typeof(int)
-                : name.StartsWith(ActivationParquet.PandasIndexPrefix, StringComparison.Ordinal) || type == typeof(float) || type == typeof(double);
-            if (!ok) return false;
-        }
-        return true;
+        return Enumerable.Range(0, schema.NumColumns).All(c => Describe(schema, c) is var (name, type) && Streamable(name, type));
     }
+
+    private static (string Name, Type Type) Describe(SchemaDescriptor schema, int column)
+    {
+        var descriptor = schema.Column(column);
+        return (descriptor.Path.ToDotString(), descriptor.GetSystemTypes(LogicalTypeFactory.Default, null).elementType);
+    }
+
+    /// <summary>A non-null integer stimulus, a pandas index (skipped), or a non-null float unit column.</summary>
+    private static bool Streamable(string name, Type type) =>
+        name == ActivationParquet.StimulusColumn ? type == typeof(long) || type == typeof(int)
+            : name.StartsWith(ActivationParquet.PandasIndexPrefix, StringComparison.Ordinal) || type == typeof(float) || type == typeof(double);
 
     public string Path { get; }
     public int Rows { get; }

@@ -43,7 +43,7 @@ internal static class AlignCommand
             TorchRuntime.Configure(settings.Threads);
             var align = new AlignSettings
             {
-                Metrics = parse.GetValue(metrics) is { } m ? AlignmentMetric.Parse(m, InputField.Named("metrics")) : null,
+                Metrics = parse.GetValue(metrics) is { } m ? [m] : null, // a comma-separated list; ToOptions parses it
                 Cv = parse.GetValue(cv),
                 Stimuli = parse.GetValue(stimuli),
                 Seed = parse.GetValue(seed),
