@@ -31,12 +31,17 @@ public static partial class JsonInputError
         if (duplicate.Success) return $"{(field == "spec" ? "" : field + ".")}{duplicate.Groups[1].Value}: the key is given twice{where}; give it once.";
         if (e.Path is null && e.LineNumber is { } at)
             return $"malformed JSON at line {at + 1}, byte {e.BytePositionInLine + 1}: {message}.";
+        // A converter's own message may already name the field.
+        if (message.StartsWith(field, StringComparison.Ordinal)) return $"{message}{where}.";
         var converted = ConvertedTo().Match(message);
         if (converted.Success) return $"{field}: expected {Expected(converted.Groups[1].Value)}{where}.";
         var missing = MissingRequired().Match(message);
         if (missing.Success) return $"{field}: missing {missing.Groups[1].Value}{where}.";
         return $"{field}: {TypeName().Replace(message, m => Expected(m.Value))}{where}.";
     }
+
+    /// <summary>What a value of <paramref name="type"/> looks like in JSON ("an integer", "one of zeros, mean").</summary>
+    public static string Expected(Type type) => Expected((System.Nullable.GetUnderlyingType(type) ?? type).FullName!);
 
     /// <summary>What a value of the .NET type named <paramref name="typeName"/> looks like in JSON.</summary>
     private static string Expected(string typeName)

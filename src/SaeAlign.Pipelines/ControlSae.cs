@@ -18,5 +18,5 @@ public static class ControlSae
 
     /// <summary>An untrained SAE shaped like <paramref name="trained"/> (architecture, d_in, d_sae, k).</summary>
     public static SaeDictionary Like(SaeDictionary trained, long seed) =>
-        Untrained(SaeConfig.For(trained.Architecture) with { DSae = trained.DSae, K = trained.K }, trained.DIn, seed);
+        Untrained(trained.Architecture.Shaped(trained.DSae, trained.K), trained.DIn, seed);
 }

@@ -25,7 +25,7 @@ public sealed record PipelineSpec
     /// <summary>Fraction of <see cref="Stimuli"/> the SAEs train on; alignment is measured on the rest.</summary>
     public double TrainFraction { get; init; } = 0.8;
     /// <summary>The SAE, in the same terms as `saealign sae train`; its train fraction is <see cref="TrainFraction"/>.</summary>
-    public SaeConfig Sae { get; init; } = SaeConfig.For(SaeArchitecture.PaperToy);
+    public SaeConfig Sae { get; init; } = new PaperToySaeConfig();
     public IReadOnlyList<string> Metrics { get; init; } = ["semi", "soft", "ridge"];
     public string Cv { get; init; } = "kfold:5:42";
 

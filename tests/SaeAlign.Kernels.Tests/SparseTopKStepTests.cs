@@ -20,7 +20,7 @@ public class SparseTopKStepTests
 
     private static (float Loss, float[][] Gradients) Step(int batch, int k, int dSae, int dIn, Func<Parameter, OwnedSparseDecoder>? sparse)
     {
-        var config = SaeConfig.For(SaeArchitecture.TopK) with { DSae = dSae, K = k, AuxK = Math.Max(1, dSae / 3), Seed = 3 };
+        var config = new TopKSaeConfig { DSae = dSae, K = k, AuxK = Math.Max(1, dSae / 3), Seed = 3 };
         using var generator = new Generator(17);
         var x = randn(batch, dIn, generator: generator);
         using var model = (TopKSae)config.Architecture.Create(config, dIn, randn(dIn, generator: generator) * 0.1);

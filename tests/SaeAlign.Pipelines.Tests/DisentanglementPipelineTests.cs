@@ -1,4 +1,5 @@
 using SaeAlign.Core;
+using SaeAlign.Sae;
 
 namespace SaeAlign.Pipelines.Tests;
 
@@ -45,7 +46,7 @@ public class DisentanglementPipelineTests
     {
         var folder = TempFolder();
         new DisentanglementPipeline(Small(), "paper-toy").Run(folder);
-        var changed = Small() with { Sae = Small().Sae with { K = 5 } };
+        var changed = Small() with { Sae = (PaperToySaeConfig)Small().Sae with { K = 5 } };
         var result = new DisentanglementPipeline(changed, "paper-toy").Run(folder);
         Assert.That(result.StagesRun, Is.EqualTo(new[] { "m16/sae-seed0", "m16/sae-seed1", "m16/alignment" }));
     }
@@ -70,7 +71,7 @@ public class DisentanglementPipelineTests
         Assert.That(spec.Neurons, Is.EqualTo(new[] { 8, 16, 32 }));
         Assert.That(spec.Stimuli, Is.EqualTo(10_240_000));
         Assert.That(spec.Toy.Steps * spec.Toy.Batch, Is.EqualTo(spec.Stimuli), "activations over exactly the training stream");
-        Assert.That((spec.Sae.DSae, spec.Sae.K, spec.Sae.Architecture), Is.EqualTo((64, 7, SaeAlign.Sae.SaeArchitecture.PaperToy)));
+        Assert.That((spec.Sae.DSae, ((PaperToySaeConfig)spec.Sae).K, spec.Sae.Architecture), Is.EqualTo(((int?)64, 7, SaeArchitecture.PaperToy)));
         Assert.That(spec.Metrics, Is.EqualTo(new[] { "semi", "soft", "ridge" }));
         var scaled = spec.Scaled(0.01);
         Assert.That((scaled.Toy.Steps, scaled.Stimuli), Is.EqualTo((100, 102_400)));

@@ -35,7 +35,7 @@ public class SaeStageFolderTests
         string activations = Path.Combine(folder, "acts.npy");
         Npy.Write(activations, values, values.Length / Width, Width);
         var truth = ModelWeightsParquet.Read(Path.Combine(folder, DisentanglementPipeline.ToyStage(Width), "weights_seed0.parquet"));
-        string train = new SaeTrainingRun(spec.Sae, new SaeTrainingOptions()).Run(activations, Path.Combine(folder, "sae-train"), force: false, truth).Folder;
+        string train = new SaeTrainingRun(spec.Sae, new SaeTrainerOptions()).Run(activations, Path.Combine(folder, "sae-train"), force: false, truth).Folder;
 
         var stageRun = RunFolder.Read(stage);
         var trainRun = RunFolder.Read(train);

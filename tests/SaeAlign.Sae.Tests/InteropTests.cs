@@ -12,7 +12,7 @@ public class InteropTests
     private static readonly string Fixtures = Path.Combine(TestContext.CurrentContext.TestDirectory, "Fixtures");
 
     private static SaeDictionary Trained(SaeArchitecture architecture, ActivationSet data) =>
-        new SaeTrainer(SaeConfig.For(architecture) with { DSae = 12, K = 3, Batch = 64, Epochs = 2, Seed = 1 }).Train(data).Dictionary;
+        new SaeTrainer(architecture.Shaped(12, 3) with { Batch = 64, Epochs = 2, Seed = 1 }).Train(data).Dictionary;
 
     [TestCaseSource(nameof(Architectures))]
     public void ParquetRoundTripKeepsEveryValue(SaeArchitecture architecture)

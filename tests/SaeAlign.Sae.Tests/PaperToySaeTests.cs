@@ -17,7 +17,7 @@ public class PaperToySaeTests
         var values = new float[rows * dIn];
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < dIn; j++) values[i * dIn + j] = (float)(Math.Sin(1.3f * i + 0.7f * j) + 0.1f * j);
-        var config = SaeConfig.For(SaeArchitecture.PaperToy) with { DSae = 8, K = 2, Batch = 4 };
+        var config = new PaperToySaeConfig { DSae = 8, K = 2, Batch = 4 };
 
         var result = new SaeTrainer(config).Train(new ActivationSet(values, rows, dIn));
 
@@ -31,10 +31,10 @@ public class PaperToySaeTests
     [Test]
     public void DefaultsAreThePapers()
     {
-        var config = SaeConfig.For(SaeArchitecture.PaperToy);
+        var config = (PaperToySaeConfig)SaeArchitecture.PaperToy.Defaults;
         Assert.Multiple(() =>
         {
-            Assert.That((config.DSae, config.K, config.Batch, config.Epochs, config.TrainFraction, config.Shuffle), Is.EqualTo((64, 7, 1024, 1, 0.8, false)));
+            Assert.That((config.DSae, config.K, config.Batch, config.Epochs, config.TrainFraction, config.Shuffle), Is.EqualTo(((int?)64, 7, 1024, (int?)1, 0.8, false)));
             Assert.That((config.LearningRate, config.WeightDecay, config.AuxKCoefficient), Is.EqualTo((1e-3, 0.01, 0.1)));
             Assert.That((config.NormalizeInput, config.UnitNormDecoder, config.DecoderBiasInit), Is.EqualTo((false, false, DecoderBiasInit.Zeros)));
         });

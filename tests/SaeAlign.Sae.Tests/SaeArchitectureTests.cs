@@ -20,7 +20,7 @@ public class SaeArchitectureTests
     public void NoTwoArchitecturesShareAName()
     {
         Assert.That(SaeArchitecture.Names, Is.Unique);
-        Assert.That(SaeArchitecture.Names, Is.EqualTo(new[] { "relu-l1", "topk", "batchtopk", "jumprelu", "paper-toy" }));
+        Assert.That(SaeArchitecture.Names, Is.EqualTo(new[] { "relu-l1", "topk", "batchtopk", "jumprelu", "paper-toy", "matryoshka-batchtopk" }));
     }
 
     [TestCaseSource(nameof(Architectures))]
@@ -33,7 +33,7 @@ public class SaeArchitectureTests
     [TestCaseSource(nameof(Architectures))]
     public void AConfigRoundTripsThroughJsonUnderTheArchitecturesName(SaeArchitecture architecture)
     {
-        var config = SaeConfig.For(architecture);
+        var config = architecture.Defaults;
         string json = JsonSerializer.Serialize(config, SaeConfig.Json);
         Assert.That(json, Does.Contain($"\"architecture\": \"{architecture.Name}\""));
         Assert.That(JsonSerializer.Deserialize<SaeConfig>(json, SaeConfig.Json), Is.EqualTo(config));
@@ -51,7 +51,7 @@ public class SaeArchitectureTests
     public void TheFactsAgreeWithTheModelTheArchitectureBuilds(SaeArchitecture architecture)
     {
         using var scope = NewDisposeScope();
-        var config = SaeConfig.For(architecture) with { DSae = 8, K = 2 };
+        var config = architecture.Shaped(8, 2);
         using var model = architecture.Create(config, 4, zeros(4));
         Assert.That(model.Config.Architecture, Is.SameAs(architecture));
         Assert.That(model.Threshold is not null, Is.EqualTo(architecture.HasThreshold));

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using SaeAlign.Core;
 
 namespace SaeAlign.Sae.Tests;
@@ -10,19 +11,20 @@ public class SaeTrainerTests
     public void MakeData() => hidden = Samples.Toy(neurons: 16, toySteps: 400, rows: 8192).Evaluation.Hidden[0];
 
     private static SaeConfig Small(SaeArchitecture architecture) =>
-        SaeConfig.For(architecture) with { DSae = 48, K = 6, Batch = 512, Epochs = 4, LearningRate = 3e-3, Seed = 3 };
+        architecture.Shaped(48, 6) with { Batch = 512, Epochs = 4, LearningRate = 3e-3, Seed = 3 };
 
     [TestCase("relu-l1")]
     [TestCase("topk")]
     [TestCase("batchtopk")]
     [TestCase("jumprelu")]
     [TestCase("paper-toy")]
+    [TestCase("matryoshka-batchtopk")]
     public void EveryArchitectureLearnsASparseReconstruction(string name)
     {
         var architecture = SaeArchitecture.Get(name, "test case");
         // JumpReLU's threshold moves by about lr per step; a short run needs a start near the activations' scale.
         var config = architecture == SaeArchitecture.JumpRelu
-            ? Small(architecture) with { JumpReluInitThreshold = 0.2, JumpReluBandwidth = 0.1, L0Coefficient = 0.3, LearningRate = 1e-2 }
+            ? (JumpReluSaeConfig)Small(architecture) with { InitThreshold = 0.2, Bandwidth = 0.1, L0Coefficient = 0.3, LearningRate = 1e-2 }
             : Small(architecture);
         var result = new SaeTrainer(config).Train(hidden);
         TestContext.Out.WriteLine($"{architecture}: FVU {result.Evaluation.Fvu:0.000}, L0 {result.Evaluation.L0:0.00}, dead {result.Evaluation.DeadFraction:0.00}, first loss {result.Curve[0].Loss}, last {result.Curve[^1].Loss}");
@@ -70,17 +72,18 @@ public class SaeTrainerTests
     }
 
     // Stopping at a periodic checkpoint, and between checkpoints (the stop itself writes one, at step 13).
-    [TestCase(5, 20)]
-    [TestCase(1000, 13)]
-    public void ResumedRunEqualsUninterruptedRun(int checkpointEvery, int stopAt)
+    [TestCase(5, 20, "topk")]
+    [TestCase(1000, 13, "topk")]
+    [TestCase(5, 20, "matryoshka-batchtopk")]
+    public void ResumedRunEqualsUninterruptedRun(int checkpointEvery, int stopAt, string architecture)
     {
         var folder = Samples.TempFolder();
         var checkpoint = Path.Combine(folder, "checkpoint.safetensors");
-        var config = Small(SaeArchitecture.TopK) with { DeadWindow = 3 };
+        var config = Small(SaeArchitecture.Get(architecture, "test case")) with { DeadWindow = 3 };
         var uninterrupted = new SaeTrainer(config).Train(hidden);
 
         using var cancel = new CancellationTokenSource();
-        var options = new SaeTrainingOptions { CheckpointPath = checkpoint, CheckpointEvery = checkpointEvery };
+        var options = new SaeTrainerOptions { CheckpointPath = checkpoint, CheckpointEvery = checkpointEvery };
         var stop = new Core.ProgressCallback<SaeTrainingProgress>(p => { if (p.Step == stopAt) cancel.Cancel(); });
         Assert.Throws<OperationCanceledException>(() => new SaeTrainer(config, options).Train(hidden, stop, cancel.Token));
 
@@ -99,7 +102,7 @@ public class SaeTrainerTests
         using var cancel = new CancellationTokenSource();
         var stop = new Core.ProgressCallback<SaeTrainingProgress>(p => { if (p.Step == 13) cancel.Cancel(); });
         Assert.Throws<OperationCanceledException>(() =>
-            new SaeTrainer(Small(SaeArchitecture.TopK), new SaeTrainingOptions { CheckpointPath = checkpoint }).Train(hidden, stop, cancel.Token));
+            new SaeTrainer(Small(SaeArchitecture.TopK), new SaeTrainerOptions { CheckpointPath = checkpoint }).Train(hidden, stop, cancel.Token));
         Assert.That(File.Exists(checkpoint), Is.False);
     }
 
@@ -107,33 +110,34 @@ public class SaeTrainerTests
     public void AConfigCanBeCheckedBeforeItsActivationsAreKnown()
     {
         Small(SaeArchitecture.TopK).Validate(dIn: null);
-        (SaeConfig.For(SaeArchitecture.TopK) with { K = 100_000 }).Validate(dIn: null);
-        Assert.That(Assert.Throws<InvalidInputException>(() => (SaeConfig.For(SaeArchitecture.TopK) with { K = 0 }).Validate(dIn: null))!.Message,
+        new TopKSaeConfig { K = 100_000 }.Validate(dIn: null);
+        Assert.That(Assert.Throws<InvalidInputException>(() => new TopKSaeConfig { K = 0 }.Validate(dIn: null))!.Message,
             Is.EqualTo("k must be at least 1, got 0."));
-        Assert.That(Assert.Throws<InvalidInputException>(() => (SaeConfig.For(SaeArchitecture.TopK) with { DSae = 8, K = 9 }).Validate(dIn: null))!.Message,
+        Assert.That(Assert.Throws<InvalidInputException>(() => new TopKSaeConfig { DSae = 8, K = 9 }.Validate(dIn: null))!.Message,
             Is.EqualTo("k must be between 1 and d_sae = 8, got 9."));
     }
 
     [Test]
-    public void SettingsNamedLikeTheOptionsFillTheArchitecturesDefaults()
+    public void FieldsNamedLikeTheOptionsFillTheArchitecturesDefaults()
     {
-        var paperToy = new SaeTrainSettings { Arch = SaeArchitecture.PaperToy, Lr = 0.01 };
-        Assert.That(paperToy.ToConfig(), Is.EqualTo(SaeConfig.For(SaeArchitecture.PaperToy) with { LearningRate = 0.01 }));
-        Assert.That(new SaeTrainSettings().ToConfig(), Is.EqualTo(SaeConfig.For(SaeArchitecture.TopK)));
-        var full = paperToy.WithValuesOf(paperToy.ToConfig());
-        Assert.That((full.DSae, full.K, full.Shuffle, full.BDecInit), Is.EqualTo(((int?)64, (int?)7, (bool?)false, (DecoderBiasInit?)DecoderBiasInit.Zeros)));
-        Assert.That(full.ToConfig(), Is.EqualTo(paperToy.ToConfig()), "writing every default out changes nothing");
-        Assert.That(Assert.Throws<InvalidInputException>(() => new SaeTrainSettings { Seed = -1 }.ToConfig())!.Message, Does.StartWith("seed"));
+        var paperToy = SaeConfigFields.Read(new JsonObject { ["arch"] = "paper-toy", ["lr"] = 0.01 });
+        Assert.That(paperToy, Is.EqualTo(new PaperToySaeConfig { LearningRate = 0.01 }));
+        Assert.That(SaeConfigFields.Read([]), Is.EqualTo(SaeArchitecture.TopK.Defaults));
+        var full = SaeConfigFields.Write(paperToy);
+        Assert.That((full["dSae"]!.GetValue<int>(), full["k"]!.GetValue<int>(), full["shuffle"]!.GetValue<bool>(), full["bDecInit"]!.GetValue<string>()),
+            Is.EqualTo((64, 7, false, "zeros")));
+        Assert.That(SaeConfigFields.Read(full), Is.EqualTo(paperToy), "writing every default out changes nothing");
+        Assert.That(Assert.Throws<InvalidInputException>(() => SaeConfigFields.Read(new JsonObject { ["seed"] = -1 }).Validate(dIn: null))!.Message, Does.StartWith("seed"));
     }
 
     [Test]
     public void ResumeWithADifferentConfigIsRefusedNamingTheField()
     {
         var folder = Samples.TempFolder();
-        var options = new SaeTrainingOptions { CheckpointPath = Path.Combine(folder, "c.safetensors"), CheckpointEvery = 2 };
+        var options = new SaeTrainerOptions { CheckpointPath = Path.Combine(folder, "c.safetensors"), CheckpointEvery = 2 };
         new SaeTrainer(Small(SaeArchitecture.TopK), options).Train(hidden);
         var error = Assert.Throws<InvalidInputException>(() =>
-            new SaeTrainer(Small(SaeArchitecture.TopK) with { K = 5 }, options with { Resume = true }).Train(hidden));
+            new SaeTrainer((TopKSaeConfig)Small(SaeArchitecture.TopK) with { K = 5 }, options with { Resume = true }).Train(hidden));
         Assert.That(error!.Message, Does.Contain("k: 6 in the checkpoint, 5 now"));
     }
 
@@ -141,7 +145,7 @@ public class SaeTrainerTests
     [TestCase(49, "k")]
     public void KOutsideOneToDSaeIsBadInput(int k, string field)
     {
-        var error = Assert.Throws<InvalidInputException>(() => new SaeTrainer(Small(SaeArchitecture.TopK) with { K = k }).Train(hidden));
+        var error = Assert.Throws<InvalidInputException>(() => new SaeTrainer((TopKSaeConfig)Small(SaeArchitecture.TopK) with { K = k }).Train(hidden));
         Assert.That(error!.Message, Does.StartWith(field + " must"));
     }
 

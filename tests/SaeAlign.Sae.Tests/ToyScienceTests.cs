@@ -15,11 +15,12 @@ public class ToyScienceTests
 
     [TestCase("paper-toy", 60)]
     [TestCase("topk", 6)]
+    [TestCase("matryoshka-batchtopk", 6)]
     public void LatentsTrackFeaturesBetterThanNeurons(string name, int epochs)
     {
         var architecture = SaeArchitecture.Get(name, "test case");
         var hidden = toy.Evaluation.Hidden[0];
-        var config = SaeConfig.For(architecture) with { DSae = 64, K = 7, Batch = 1024, Epochs = epochs, TrainFraction = 0.8, LearningRate = 1e-3 };
+        var config = architecture.Shaped(64, 7) with { Batch = 1024, Epochs = epochs, TrainFraction = 0.8, LearningRate = 1e-3 };
         var result = new SaeTrainer(config).Train(hidden);
 
         int heldOut = result.TrainRows;
@@ -28,10 +29,12 @@ public class ToyScienceTests
         var latents = SaeMetrics.Encode(result.Dictionary, neurons);
         double neuronScore = SaeMetrics.MeanBestCorrelation(truth, neurons);
         double latentScore = SaeMetrics.MeanBestCorrelation(truth, latents);
-        TestContext.Out.WriteLine($"{architecture}: latents {latentScore:0.000}, neurons {neuronScore:0.000}, FVU {result.Evaluation.Fvu:0.000}, L0 {result.Evaluation.L0:0.00}");
+        var (meanMaxCosine, _) = SaeMetrics.FeatureRecovery(toy.Model.W, toy.Model.Features, result.Dictionary);
+        TestContext.Out.WriteLine($"{architecture}: latents {latentScore:0.000}, neurons {neuronScore:0.000}, FVU {result.Evaluation.Fvu:0.000}, L0 {result.Evaluation.L0:0.00}, mean max cosine {meanMaxCosine:0.000}");
 
         Assert.That(latentScore, Is.GreaterThan(neuronScore));
         Assert.That(result.Evaluation.Fvu, Is.LessThan(0.5));
+        Assert.That(meanMaxCosine, Is.GreaterThan(0.5), "decoder directions along the toy's features");
     }
 
     [Test]

@@ -257,4 +257,49 @@ public class SaeCommandTests
         Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
         Assert.That(result.Error.Trim(), Is.EqualTo("error: --steps must be at least 1, got 0."));
     }
+
+    [Test]
+    public async Task AFlagOfAnotherArchitectureIsRefusedNamingIt()
+    {
+        var folder = Cli.TempFolder();
+        var result = await Cli.Run("sae", "train", "--activations", Activations(folder), "--arch", "topk", "--l1-coefficient", "2", "--quiet",
+            "--out", Path.Combine(folder, "run"));
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error.Trim(), Is.EqualTo("error: --l1-coefficient is a setting of relu-l1; a topk SAE has no such setting."));
+        Assert.That(Directory.Exists(Path.Combine(folder, "run")), Is.False);
+    }
+
+    [Test]
+    public async Task HelpGivesEachSettingsDefaultPerArchitecture()
+    {
+        var result = await Cli.Run("sae", "train", "--help");
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(result.Out, Does.Contain("--k <k>").And.Contain("(default 32; paper-toy 7)"));
+        Assert.That(result.Out, Does.Contain("--threshold-ema").And.Contain("(batchtopk, matryoshka-batchtopk)"));
+    }
+
+    [Test]
+    public async Task AMatryoshkaSaeTrainsWithItsGroupsAndEncodesFromEitherFolder()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder);
+        var run = Path.Combine(folder, "run");
+        var train = await Cli.Run("sae", "train", "--activations", acts, "--arch", "matryoshka-batchtopk", "--groups", "4,8", "--d-sae", "16", "--k", "3",
+            "--batch", "128", "--epochs", "2", "--threads", "1", "--quiet", "--json", "--out", run);
+        Assert.That(train.ExitCode, Is.Zero, train.Error);
+        var config = JsonDocument.Parse(train.Out).RootElement.GetProperty("config");
+        Assert.That(config.GetProperty("architecture").GetString(), Is.EqualTo("matryoshka-batchtopk"));
+        Assert.That(config.GetProperty("groups").EnumerateArray().Select(g => g.GetInt32()), Is.EqualTo(new[] { 4, 8 }));
+
+        var viaParquet = Path.Combine(folder, "codes.parquet");
+        var viaSaeLens = Path.Combine(folder, "codes2.parquet");
+        Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", viaParquet, "--quiet")).ExitCode, Is.Zero);
+        Assert.That((await Cli.Run("sae", "encode", "--sae", Path.Combine(run, "saelens"), "--activations", acts, "--out", viaSaeLens, "--quiet")).ExitCode, Is.Zero);
+        Assert.That(ActivationParquet.Read(viaSaeLens).Values, Is.EqualTo(ActivationParquet.Read(viaParquet).Values));
+        Assert.That(File.ReadAllText(Path.Combine(run, "saelens", "cfg.json")), Does.Contain("\"architecture\": \"jumprelu\""), "saved for inference as SAELens does");
+
+        var bad = await Cli.Run("sae", "train", "--activations", acts, "--arch", "matryoshka-batchtopk", "--groups", "8,4", "--d-sae", "16", "--k", "3", "--quiet", "--out", Path.Combine(folder, "bad"));
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.Error.Trim(), Is.EqualTo("error: --groups must be increasing widths between 1 and d_sae = 16, got 8,4."));
+    }
 }

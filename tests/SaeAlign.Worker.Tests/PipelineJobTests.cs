@@ -19,7 +19,7 @@ public class PipelineJobTests
         Neurons = [4],
         Seeds = [0, 1],
         Stimuli = 3000,
-        Sae = SaeConfig.For(SaeArchitecture.PaperToy) with { DSae = 16, K = 3, Batch = 128, Epochs = epochs },
+        Sae = new PaperToySaeConfig { DSae = 16, K = 3, Batch = 128, Epochs = epochs },
         Metrics = ["semi", "cka"],
         Cv = "kfold:3:1",
     }, SaeConfig.CompactJson);

@@ -58,6 +58,18 @@ public class TrainSaeJobTests
     }
 
     [Test]
+    public void AMatryoshkaSpecKeepsItsGroupsAndRefusesAnotherArchitecturesSetting()
+    {
+        using var data = WithActivations();
+        var plan = Read(data, "{\"type\":\"train-sae\",\"activations\":\"acts.npy\",\"arch\":\"matryoshka-batchtopk\",\"dSae\":32,\"groups\":[4,16]}").Single();
+        Assert.That(plan.Spec["architecture"]!.GetValue<string>(), Is.EqualTo("matryoshka-batchtopk"));
+        Assert.That(plan.Spec["groups"]!.AsArray().Select(g => g!.GetValue<int>()), Is.EqualTo(new[] { 4, 16 }));
+        Assert.That(plan.Spec["thresholdEma"]!.GetValue<double>(), Is.EqualTo(0.01));
+        Assert.That(Error("{\"type\":\"train-sae\",\"activations\":\"acts.npy\",\"arch\":\"topk\",\"groups\":[4]}"),
+            Does.Contain("groups is a setting of matryoshka-batchtopk; a topk SAE has no such setting."));
+    }
+
+    [Test]
     public void ASweepOverKAndSeedsIsOneJobPerCombination()
     {
         using var data = WithActivations();

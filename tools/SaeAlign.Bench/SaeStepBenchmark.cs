@@ -28,7 +28,7 @@ public class SaeTopKStepBenchmark
     public void Setup()
     {
         TorchRuntime.Configure();
-        var config = SaeConfig.For(SaeArchitecture.TopK) with { DSae = DSae, K = K };
+        var config = new TopKSaeConfig { DSae = DSae, K = K };
         model = (TopKSae)config.Architecture.Create(config, DIn, zeros(DIn));
         bag = new EmbeddingBagDecoder(model.WDec);
         if (Decode == "sparse") model.SparseDecoder = bag.Decode;
@@ -60,7 +60,7 @@ public class SaePaperToyStepBenchmark
     public void Setup()
     {
         TorchRuntime.Configure();
-        model = PaperToySae.Initialize(SaeConfig.For(SaeArchitecture.PaperToy), 32);
+        model = PaperToySae.Initialize(new PaperToySaeConfig(), 32);
         optimizer = optim.AdamW(model.Parameters.Select(p => p.Parameter), 1e-3);
         using var generator = new Generator(0);
         x = nn.functional.relu(randn(1024, 32, generator: generator));

@@ -25,7 +25,7 @@ public sealed record CapacityStudyOptions
     public int SaeModelWidth { get; init; } = 16;
     /// <summary>Training-stream stimuli whose hidden activations train the SAEs.</summary>
     public int SaeRows { get; init; } = 32_768;
-    public SaeConfig Sae { get; init; } = SaeConfig.For(SaeArchitecture.PaperToy) with { TrainFraction = 1, Epochs = 4 };
+    public SaeConfig Sae { get; init; } = new PaperToySaeConfig { TrainFraction = 1, Epochs = 4 };
 
     public void Validate()
     {

@@ -1,4 +1,8 @@
+using System.ComponentModel;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -9,16 +13,19 @@ namespace SaeAlign.Sae;
 /// cannot see a batch, so a threshold tracks the smallest surviving activation as an EMA and the SAE is
 /// used (and saved) as a JumpReLU with that threshold for every latent.
 /// </summary>
-public sealed class BatchTopKSae : SparseAutoencoder
+public class BatchTopKSae : SparseAutoencoder
 {
     private readonly Tensor threshold;
 
-    public BatchTopKSae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec, Tensor threshold)
+    public BatchTopKSae(BatchTopKSaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec, Tensor threshold)
         : base(config, dIn, wEnc, wDec, bEnc, bDec)
     {
+        Config = config;
         this.threshold = threshold.detach().clone().contiguous();
         this.threshold.DetachFromDisposeScope();
     }
+
+    public new BatchTopKSaeConfig Config { get; }
 
     public override IReadOnlyList<(string Name, Tensor Tensor)> Buffers => [("threshold", threshold)];
 
@@ -40,9 +47,19 @@ public sealed class BatchTopKSae : SparseAutoencoder
         var output = Decode(codes);
         UpdateThreshold(values, step);
         var mse = SquaredError(x, output);
-        var aux = AuxKLoss(x, output, pre, deadMask, DenseDecode);
-        return new SaeStep(mse + aux, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
+        var aux = AuxKLoss(Config, x, output, pre, deadMask, DenseDecode);
+        var terms = new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux };
+        var loss = mse + aux;
+        foreach (var (name, term) in NestedLosses(x, codes))
+        {
+            terms[name] = term;
+            loss = loss + term;
+        }
+        return new SaeStep(loss, output, LatentActivity.OfCodes(codes), terms);
     }
+
+    /// <summary>Loss terms added to the full SAE's (Matryoshka's prefix reconstructions); none for batchtopk itself.</summary>
+    protected virtual IEnumerable<(string Name, Tensor Loss)> NestedLosses(Tensor x, Tensor codes) => [];
 
     /// <summary>EMA of the smallest positive kept activation; the first step sets it, so short runs are not biased towards 0.</summary>
     private void UpdateThreshold(Tensor kept, int step)
@@ -56,26 +73,47 @@ public sealed class BatchTopKSae : SparseAutoencoder
     }
 }
 
-/// <summary>
-/// batchtopk: written as SAELens "jumprelu" (how SAELens saves BatchTopK for inference) with k in SaeAlign's
-/// metadata; read from "batchtopk", or from "jumprelu" when the metadata names it.
-/// </summary>
-internal sealed class BatchTopKArchitecture : SaeArchitecture
+/// <summary>batchtopk's settings: topk's, with k active latents per row on average, and the threshold's EMA rate.</summary>
+public record BatchTopKSaeConfig : TopKSaeConfig
 {
-    public override string Name => "batchtopk";
-    public override SaeSparsity Sparsity => SaeSparsity.K;
+    [Description("EMA rate of the inference threshold (the smallest kept activation per batch).")]
+    [JsonPropertyName("thresholdEma")]
+    public double ThresholdEmaRate { get; init; } = 0.01;
+
+    public override void Validate(int? dIn)
+    {
+        base.Validate(dIn);
+        InvalidInputException.Require(ThresholdEmaRate > 0 && ThresholdEmaRate <= 1, $"{Named("thresholdEma")} must be in (0, 1], got {ThresholdEmaRate}.");
+    }
+}
+
+/// <summary>
+/// batchtopk and the architectures that train like it: written as SAELens "jumprelu" (how SAELens saves them for
+/// inference) with k in SaeAlign's metadata; read from their own SAELens name, or from "jumprelu" when the metadata names them.
+/// </summary>
+internal abstract class ThresholdedBatchTopKArchitecture<TConfig> : SaeArchitecture<TConfig> where TConfig : BatchTopKSaeConfig, new()
+{
+    /// <summary>The architecture's own name in SAELens configs.</summary>
+    protected abstract string SaeLensName { get; }
+
     public override bool HasThreshold => true;
-    public override IReadOnlyList<string> SaeLensNames => ["jumprelu", "batchtopk"];
+    public override IReadOnlyList<string> SaeLensNames => ["jumprelu", SaeLensName];
 
     public override bool ReadsSaeLens(string saeLensName, string? recorded, bool subtractsDecoderBias) =>
-        saeLensName == "batchtopk" || recorded == Name;
+        saeLensName == SaeLensName || recorded == Name;
 
     public override void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) => metadata["saealign_k"] = dictionary.K;
 
     public override int ReadSaeLensK(SaeLensConfig config) => config.OptionalInt("k") ?? config.OptionalMetadataInt("saealign_k") ?? 1;
 
-    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) =>
-        new BatchTopKSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec, t.Threshold!);
+    protected override Tensor InitialThreshold(TConfig config, int dSae) => zeros(dSae);
+}
 
-    protected override Tensor InitialThreshold(SaeConfig config, int dSae) => zeros(dSae);
+internal sealed class BatchTopKArchitecture : ThresholdedBatchTopKArchitecture<BatchTopKSaeConfig>
+{
+    public override string Name => "batchtopk";
+    protected override string SaeLensName => "batchtopk";
+
+    protected override SparseAutoencoder Build(BatchTopKSaeConfig config, int dIn, SaeTensors t) =>
+        new BatchTopKSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec, t.Threshold!);
 }

@@ -1,4 +1,8 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+using SaeAlign.Core;
 using TorchSharp.Modules;
+using static SaeAlign.Core.InputField;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -10,11 +14,14 @@ namespace SaeAlign.Sae;
 /// </summary>
 public sealed class JumpReluSae : SparseAutoencoder
 {
-    public JumpReluSae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec, Tensor threshold)
+    public JumpReluSae(JumpReluSaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec, Tensor threshold)
         : base(config, dIn, wEnc, wDec, bEnc, bDec)
     {
+        Config = config;
         LogThreshold = Own(threshold.log());
     }
+
+    public new JumpReluSaeConfig Config { get; }
 
     public Parameter LogThreshold { get; }
 
@@ -34,7 +41,7 @@ public sealed class JumpReluSae : SparseAutoencoder
         var theta = LogThreshold.exp();
         var open = (pre > theta).detach().to_type(ScalarType.Float32);
         // Pseudo-derivatives of the paper: zero in the forward value, ∂/∂θ through the rectangle kernel.
-        double bandwidth = Config.JumpReluBandwidth;
+        double bandwidth = Config.Bandwidth;
         var kernel = ((pre.detach() - theta.detach()).abs() < bandwidth / 2).to_type(ScalarType.Float32) / bandwidth;
         var thetaDelta = theta - theta.detach();
         var codes = pre * open - thetaDelta * theta.detach() * kernel;
@@ -47,19 +54,38 @@ public sealed class JumpReluSae : SparseAutoencoder
     }
 }
 
+/// <summary>jumprelu's settings. The L0 penalty carries the decoder scale in the loss itself, so rows are not kept at unit norm.</summary>
+public sealed record JumpReluSaeConfig : SaeConfig
+{
+    public JumpReluSaeConfig() => UnitNormDecoder = false;
+
+    [Description("Coefficient of the L0 penalty.")]
+    public double L0Coefficient { get; init; } = 1.0;
+
+    [Description("Width of the rectangle kernel of the threshold's gradient.")]
+    public double Bandwidth { get; init; } = 0.05;
+
+    [Description("Initial threshold of every latent.")]
+    public double InitThreshold { get; init; } = 0.01;
+
+    public override void Validate(int? dIn)
+    {
+        base.Validate(dIn);
+        InvalidInputException.Require(L0Coefficient >= 0 && double.IsFinite(L0Coefficient), $"{Named("l0Coefficient")} must be zero or positive, got {L0Coefficient}.");
+        InvalidInputException.Require(Bandwidth > 0 && double.IsFinite(Bandwidth), $"{Named("bandwidth")} must be positive, got {Bandwidth}.");
+        InvalidInputException.Require(InitThreshold > 0 && double.IsFinite(InitThreshold), $"{Named("initThreshold")} must be positive, got {InitThreshold}.");
+    }
+}
+
 /// <summary>jumprelu: SAELens "jumprelu" with a threshold tensor.</summary>
-internal sealed class JumpReluArchitecture : SaeArchitecture
+internal sealed class JumpReluArchitecture : SaeArchitecture<JumpReluSaeConfig>
 {
     public override string Name => "jumprelu";
-    public override SaeSparsity Sparsity => SaeSparsity.L0Penalty;
     public override bool HasThreshold => true;
     public override IReadOnlyList<string> SaeLensNames => ["jumprelu"];
 
-    // The L0 penalty carries the decoder scale in the loss itself.
-    public override SaeConfig Defaults => base.Defaults with { UnitNormDecoder = false };
-
-    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) =>
+    protected override SparseAutoencoder Build(JumpReluSaeConfig config, int dIn, SaeTensors t) =>
         new JumpReluSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec, t.Threshold!);
 
-    protected override Tensor InitialThreshold(SaeConfig config, int dSae) => full(dSae, config.JumpReluInitThreshold);
+    protected override Tensor InitialThreshold(JumpReluSaeConfig config, int dSae) => full(dSae, config.InitThreshold);
 }

@@ -1,4 +1,6 @@
+using System.ComponentModel;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -12,11 +14,13 @@ namespace SaeAlign.Sae;
 /// </summary>
 public sealed class PaperToySae : SparseAutoencoder
 {
-    public PaperToySae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
-        : base(config, dIn, wEnc, wDec, bEnc, bDec) { }
+    public PaperToySae(PaperToySaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
+        : base(config, dIn, wEnc, wDec, bEnc, bDec) => Config = config;
+
+    public new PaperToySaeConfig Config { get; }
 
     /// <summary>Xavier-normal W_enc then W_dec from one generator, as nn.init.xavier_normal_ after torch.manual_seed(seed).</summary>
-    public static PaperToySae Initialize(SaeConfig config, int dIn)
+    public static PaperToySae Initialize(PaperToySaeConfig config, int dIn)
     {
         using var scope = NewDisposeScope();
         int dSae = config.ResolvedDSae(dIn);
@@ -49,26 +53,49 @@ public sealed class PaperToySae : SparseAutoencoder
 }
 
 /// <summary>
+/// paper-toy's settings, whose defaults are the paper's train_sae: ToySAE(n_neurons, 64, topk=7), AdamW(lr=1e-3)
+/// with torch's default weight decay 0.01, batch 1024, data in order, one pass over the first 80% of the activations.
+/// </summary>
+public sealed record PaperToySaeConfig : SaeConfig, IKSparseConfig
+{
+    public PaperToySaeConfig()
+    {
+        DSae = 64;
+        Batch = 1024;
+        TrainFraction = 0.8;
+        Shuffle = false;
+        LearningRate = 1e-3;
+        WeightDecay = 0.01;
+        DecoderBiasInit = DecoderBiasInit.Zeros;
+        NormalizeInput = false;
+        UnitNormDecoder = false;
+    }
+
+    [Description("Active latents per row (per row on average for batchtopk).")]
+    public int K { get; init; } = 7;
+
+    [Description("Coefficient of the AuxK loss (paper-toy: of its dead-latent term).")]
+    [JsonPropertyName("auxCoefficient")]
+    public double AuxKCoefficient { get; init; } = 0.1;
+
+    public SaeConfig WithK(int k) => this with { K = k };
+
+    public override void Validate(int? dIn)
+    {
+        base.Validate(dIn);
+        ValidateKSparse(K, AuxKCoefficient, dIn);
+    }
+}
+
+/// <summary>
 /// paper-toy: written as SAELens "topk" with apply_b_dec_to_input = false; read back as paper-toy only when
 /// SaeAlign's metadata names it and the input is not centred (otherwise it is a topk SAE).
 /// </summary>
-internal sealed class PaperToyArchitecture : SaeArchitecture
+internal sealed class PaperToyArchitecture : SaeArchitecture<PaperToySaeConfig>
 {
     public override string Name => "paper-toy";
-    public override SaeSparsity Sparsity => SaeSparsity.K;
     public override bool SubtractsDecoderBias => false;
     public override IReadOnlyList<string> SaeLensNames => ["topk"];
-
-    /// <summary>
-    /// The paper's train_sae: ToySAE(n_neurons, 64, topk=7), AdamW(lr=1e-3) with torch's default weight
-    /// decay 0.01, batch 1024, data in order, one pass over the first 80% of the activations.
-    /// </summary>
-    public override SaeConfig Defaults => base.Defaults with
-    {
-        DSae = 64, K = 7, Batch = 1024, TrainFraction = 0.8, Shuffle = false,
-        LearningRate = 1e-3, WeightDecay = 0.01, AuxKCoefficient = 0.1, DecoderBiasInit = DecoderBiasInit.Zeros,
-        NormalizeInput = false, UnitNormDecoder = false,
-    };
 
     public override bool ReadsSaeLens(string saeLensName, string? recorded, bool subtractsDecoderBias) =>
         recorded == Name && !subtractsDecoderBias;
@@ -76,8 +103,8 @@ internal sealed class PaperToyArchitecture : SaeArchitecture
     public override void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) => WriteSaeLensK(dictionary, config);
     public override int ReadSaeLensK(SaeLensConfig config) => config.Int("k");
 
-    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) => new PaperToySae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
+    protected override SparseAutoencoder Build(PaperToySaeConfig config, int dIn, SaeTensors t) => new PaperToySae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
 
     /// <summary>Xavier-normal as the paper, whatever the decoder bias (the paper's starts at 0).</summary>
-    public override SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias) => PaperToySae.Initialize(config, dIn);
+    public override SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias) => PaperToySae.Initialize((PaperToySaeConfig)config, dIn);
 }

@@ -1,3 +1,6 @@
+using System.ComponentModel;
+using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -9,8 +12,10 @@ namespace SaeAlign.Sae;
 /// </summary>
 public sealed class ReluL1Sae : SparseAutoencoder
 {
-    public ReluL1Sae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
-        : base(config, dIn, wEnc, wDec, bEnc, bDec) { }
+    public ReluL1Sae(ReluL1SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
+        : base(config, dIn, wEnc, wDec, bEnc, bDec) => Config = config;
+
+    public new ReluL1SaeConfig Config { get; }
 
     public override Tensor Encode(Tensor x) => nn.functional.relu(PreActivations(x));
 
@@ -26,15 +31,30 @@ public sealed class ReluL1Sae : SparseAutoencoder
     }
 }
 
+/// <summary>relu-l1's settings. Decoder-norm-weighted L1 carries the decoder scale in the loss itself, so rows are not kept at unit norm.</summary>
+public sealed record ReluL1SaeConfig : SaeConfig
+{
+    public ReluL1SaeConfig() => UnitNormDecoder = false;
+
+    [Description("λ of the decoder-norm-weighted L1 penalty.")]
+    public double L1Coefficient { get; init; } = 1.0;
+
+    [Description("Steps over which λ ramps up from 0.")]
+    public int L1WarmupSteps { get; init; }
+
+    public override void Validate(int? dIn)
+    {
+        base.Validate(dIn);
+        InvalidInputException.Require(L1Coefficient >= 0 && double.IsFinite(L1Coefficient), $"{Named("l1Coefficient")} must be zero or positive, got {L1Coefficient}.");
+        InvalidInputException.Require(L1WarmupSteps >= 0, $"{Named("l1WarmupSteps")} must be zero or positive, got {L1WarmupSteps}.");
+    }
+}
+
 /// <summary>relu-l1: SAELens "standard"; folders from SAELens with no architecture are this one.</summary>
-internal sealed class ReluL1Architecture : SaeArchitecture
+internal sealed class ReluL1Architecture : SaeArchitecture<ReluL1SaeConfig>
 {
     public override string Name => "relu-l1";
-    public override SaeSparsity Sparsity => SaeSparsity.L1Penalty;
     public override IReadOnlyList<string> SaeLensNames => ["standard"];
 
-    // Decoder-norm-weighted L1 carries the decoder scale in the loss itself.
-    public override SaeConfig Defaults => base.Defaults with { UnitNormDecoder = false };
-
-    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) => new ReluL1Sae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
+    protected override SparseAutoencoder Build(ReluL1SaeConfig config, int dIn, SaeTensors t) => new ReluL1Sae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
 }

@@ -6,17 +6,6 @@ using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
 
-/// <summary>How an architecture makes its codes sparse, and so which settings it reads.</summary>
-public enum SaeSparsity
-{
-    /// <summary>k active latents per row (or per row on average): reads <see cref="SaeConfig.K"/>.</summary>
-    K,
-    /// <summary>An L1 penalty on the codes: reads the L1 coefficient.</summary>
-    L1Penalty,
-    /// <summary>A learned threshold under an L0 penalty: reads the L0 coefficient.</summary>
-    L0Penalty,
-}
-
 /// <summary>How the decoder bias b_dec starts.</summary>
 public enum DecoderBiasInit
 {
@@ -43,9 +32,10 @@ public abstract class SaeArchitecture
     public static SaeArchitecture BatchTopK { get; } = new BatchTopKArchitecture();
     public static SaeArchitecture JumpRelu { get; } = new JumpReluArchitecture();
     public static SaeArchitecture PaperToy { get; } = new PaperToyArchitecture();
+    public static SaeArchitecture MatryoshkaBatchTopK { get; } = new MatryoshkaBatchTopKArchitecture();
 
     /// <summary>Every architecture, in the order the CLI lists them.</summary>
-    public static IReadOnlyList<SaeArchitecture> All { get; } = [ReluL1, TopK, BatchTopK, JumpRelu, PaperToy];
+    public static IReadOnlyList<SaeArchitecture> All { get; } = [ReluL1, TopK, BatchTopK, JumpRelu, PaperToy, MatryoshkaBatchTopK];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(a => a.Name)];
 
@@ -61,10 +51,8 @@ public abstract class SaeArchitecture
     /// <summary>The kebab-case name of configs, files and the CLI (relu-l1, topk, ...).</summary>
     public abstract string Name { get; }
 
-    public abstract SaeSparsity Sparsity { get; }
-
-    /// <summary>Whether the config's k is the architecture's sparsity (k per row, or on average).</summary>
-    public bool UsesK => Sparsity == SaeSparsity.K;
+    /// <summary>Whether the architecture keeps k active latents per row (or per row on average): its config is an <see cref="IKSparseConfig"/>.</summary>
+    public bool UsesK => typeof(IKSparseConfig).IsAssignableFrom(ConfigType);
 
     /// <summary>SAELens' apply_b_dec_to_input: whether the encoder centres its input on b_dec.</summary>
     public virtual bool SubtractsDecoderBias => true;
@@ -72,8 +60,18 @@ public abstract class SaeArchitecture
     /// <summary>Whether inference uses a per-latent threshold, which dictionaries and SAELens folders then store.</summary>
     public virtual bool HasThreshold => false;
 
+    /// <summary>The architecture's own config type (<see cref="TopKSaeConfig"/>, ...), which its JSON fields deserialize to.</summary>
+    public abstract Type ConfigType { get; }
+
     /// <summary>The architecture's defaults (SAELens / sparsify practice unless the descriptor says otherwise).</summary>
-    public virtual SaeConfig Defaults => new() { Architecture = this };
+    public abstract SaeConfig Defaults { get; }
+
+    /// <summary>The defaults for a dictionary of <paramref name="dSae"/> latents and, for k-sparse architectures, k = <paramref name="k"/>.</summary>
+    public SaeConfig Shaped(int dSae, int k)
+    {
+        var shaped = Defaults with { DSae = dSae };
+        return shaped is IKSparseConfig sparse ? sparse.WithK(k) : shaped;
+    }
 
     /// <summary>The SAELens cfg.json architectures this one is read from; the first is the one it is written as.</summary>
     public abstract IReadOnlyList<string> SaeLensNames { get; }
@@ -90,7 +88,7 @@ public abstract class SaeArchitecture
     /// <summary>The dictionary's k from a cfg.json; 0 for architectures without one.</summary>
     public virtual int ReadSaeLensK(SaeLensConfig config) => 0;
 
-    /// <summary>The model on <paramref name="tensors"/>; the model copies what it keeps.</summary>
+    /// <summary>The model on <paramref name="tensors"/>; the model copies what it keeps. <paramref name="config"/> is of <see cref="ConfigType"/>.</summary>
     public abstract SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors tensors);
 
     /// <summary>
@@ -118,6 +116,27 @@ public abstract class SaeArchitecture
     }
 
     public override string ToString() => Name;
+}
+
+/// <summary>An architecture with its own config record <typeparamref name="TConfig"/>, whose constructor sets its defaults.</summary>
+public abstract class SaeArchitecture<TConfig> : SaeArchitecture where TConfig : SaeConfig, new()
+{
+    public sealed override Type ConfigType => typeof(TConfig);
+
+    public sealed override SaeConfig Defaults => new TConfig();
+
+    public sealed override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors tensors) => Build(Own(config), dIn, tensors);
+
+    /// <inheritdoc cref="SaeArchitecture.Build"/>
+    protected abstract SparseAutoencoder Build(TConfig config, int dIn, SaeTensors tensors);
+
+    protected sealed override Tensor? InitialThreshold(SaeConfig config, int dSae) => InitialThreshold(Own(config), dSae);
+
+    /// <inheritdoc cref="SaeArchitecture.InitialThreshold"/>
+    protected virtual Tensor? InitialThreshold(TConfig config, int dSae) => null;
+
+    private TConfig Own(SaeConfig config) => config as TConfig
+        ?? throw new ArgumentException($"a {Name} SAE needs a {typeof(TConfig).Name}, got a {config.GetType().Name}.", nameof(config));
 }
 
 /// <summary>An architecture as its name, so configs, specs and checkpoints stay as they were written.</summary>

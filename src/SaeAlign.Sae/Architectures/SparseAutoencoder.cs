@@ -75,12 +75,13 @@ public abstract class SparseAutoencoder : IDisposable
     /// AuxK (Gao et al. 2024; sparsify, SAELens): the k_aux largest pre-activations among dead latents
     /// reconstruct the detached residual, so dead latents receive gradient and come back.
     /// </summary>
+    /// <param name="settings">k_aux and the loss coefficient.</param>
     /// <param name="gather">Differentiable pre-activations at given indices; default: taken from <paramref name="pre"/> by autograd.</param>
-    protected Tensor AuxKLoss(Tensor x, Tensor output, Tensor pre, Tensor deadMask, Func<Tensor, Tensor, Tensor> decodeSparse, Func<Tensor, Tensor>? gather = null)
+    protected Tensor AuxKLoss(TopKSaeConfig settings, Tensor x, Tensor output, Tensor pre, Tensor deadMask, Func<Tensor, Tensor, Tensor> decodeSparse, Func<Tensor, Tensor>? gather = null)
     {
         long dead = deadMask.sum().item<long>();
-        if (dead == 0 || Config.AuxKCoefficient == 0) return zeros(1).squeeze();
-        int auxK = Config.ResolvedAuxK(DIn);
+        if (dead == 0 || settings.AuxKCoefficient == 0) return zeros(1).squeeze();
+        int auxK = settings.ResolvedAuxK(DIn);
         int k = (int)Math.Min(auxK, dead);
         double scale = Math.Min(dead / (double)auxK, 1.0);
         var masked = where(deadMask, pre, full_like(pre, double.NegativeInfinity));
@@ -88,7 +89,7 @@ public abstract class SparseAutoencoder : IDisposable
         if (gather is not null) values = gather(indices);
         var residual = (x - output).detach();
         var estimate = decodeSparse(indices, nn.functional.relu(values));
-        return (estimate - residual).square().sum(-1).mean() * (Config.AuxKCoefficient * scale);
+        return (estimate - residual).square().sum(-1).mean() * (settings.AuxKCoefficient * scale);
     }
 
     /// <summary>Dense decode of k active latents per row (no bias): scatter into [B, d_sae], then multiply.</summary>

@@ -1,4 +1,8 @@
+using System.ComponentModel;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using SaeAlign.Core;
+using static SaeAlign.Core.InputField;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -11,8 +15,10 @@ namespace SaeAlign.Sae;
 /// </summary>
 public sealed class TopKSae : SparseAutoencoder
 {
-    public TopKSae(SaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
-        : base(config, dIn, wEnc, wDec, bEnc, bDec) { }
+    public TopKSae(TopKSaeConfig config, int dIn, Tensor wEnc, Tensor wDec, Tensor bEnc, Tensor bDec)
+        : base(config, dIn, wEnc, wDec, bEnc, bDec) => Config = config;
+
+    public new TopKSaeConfig Config { get; }
 
     /// <summary>The sparse decode used in training; null trains with dense products (the autograd reference).</summary>
     public SparseDecoder? SparseDecoder { get; set; }
@@ -46,19 +52,44 @@ public sealed class TopKSae : SparseAutoencoder
         var values = nn.functional.relu(gather(indices));
         var output = decode(indices, values) + BDec;
         var mse = SquaredError(x, output);
-        var aux = AuxKLoss(x, output, pre, deadMask, decode, gather);
+        var aux = AuxKLoss(Config, x, output, pre, deadMask, decode, gather);
         return new SaeStep(mse + aux, output, LatentActivity.OfSelected(indices, values, DSae), new Dictionary<string, Tensor> { ["mse"] = mse, ["auxk"] = aux });
     }
 }
 
+/// <summary>topk's settings (sparsify and SAELens defaults); batchtopk extends them.</summary>
+public record TopKSaeConfig : SaeConfig, IKSparseConfig
+{
+    [Description("Active latents per row (per row on average for batchtopk).")]
+    public int K { get; init; } = 32;
+
+    [Description("Dead latents that reconstruct the residual in AuxK (0: d_in / 2).")]
+    public int AuxK { get; init; }
+
+    [Description("Coefficient of the AuxK loss (paper-toy: of its dead-latent term).")]
+    [JsonPropertyName("auxCoefficient")]
+    public double AuxKCoefficient { get; init; } = 1.0 / 32;
+
+    public int ResolvedAuxK(int dIn) => AuxK == 0 ? Math.Max(1, dIn / 2) : AuxK;
+
+    public SaeConfig WithK(int k) => this with { K = k };
+
+    public override void Validate(int? dIn)
+    {
+        base.Validate(dIn);
+        ValidateKSparse(K, AuxKCoefficient, dIn);
+        int dSae = DSaeBound(dIn);
+        InvalidInputException.Require(AuxK >= 0 && AuxK <= dSae, $"{Named("auxK")} must be {UpTo(dSae)} (0: d_in / 2), got {AuxK}.");
+    }
+}
+
 /// <summary>topk: SAELens "topk" with k in cfg.json.</summary>
-internal sealed class TopKArchitecture : SaeArchitecture
+internal sealed class TopKArchitecture : SaeArchitecture<TopKSaeConfig>
 {
     public override string Name => "topk";
-    public override SaeSparsity Sparsity => SaeSparsity.K;
     public override IReadOnlyList<string> SaeLensNames => ["topk"];
     public override void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) => WriteSaeLensK(dictionary, config);
     public override int ReadSaeLensK(SaeLensConfig config) => config.Int("k");
 
-    public override SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors t) => new TopKSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
+    protected override SparseAutoencoder Build(TopKSaeConfig config, int dIn, SaeTensors t) => new TopKSae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
 }

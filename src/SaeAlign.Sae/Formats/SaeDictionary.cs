@@ -71,8 +71,7 @@ public sealed record SaeDictionary(
     public SparseAutoencoder ToModel()
     {
         using var scope = NewDisposeScope();
-        var config = SaeConfig.For(Architecture) with { DSae = DSae, K = K };
-        return Architecture.Build(config, DIn, new SaeTensors(
+        return Architecture.Build(Architecture.Shaped(DSae, K), DIn, new SaeTensors(
             tensor(WEnc).reshape(DIn, DSae), tensor(WDec).reshape(DSae, DIn), tensor(BEnc), tensor(BDec),
             HasThreshold ? tensor(Threshold!) : null));
     }
@@ -87,7 +86,7 @@ public sealed record SaeDictionary(
         using var noGrad = no_grad();
         float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
         return new SaeDictionary(
-            model.Config.Architecture, model.DIn, model.DSae, model.Config.K,
+            model.Config.Architecture, model.DIn, model.DSae, (model.Config as IKSparseConfig)?.K ?? 0,
             Values(model.WEnc * inputScale), Values(model.WDec / inputScale), Values(model.BEnc), Values(model.BDec / inputScale),
             model.Threshold is { } threshold ? Values(threshold) : null,
             density,

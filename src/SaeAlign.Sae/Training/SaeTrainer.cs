@@ -15,9 +15,9 @@ namespace SaeAlign.Sae;
 /// Every step checks the loss for NaN. Checkpoints hold the complete state, so a resumed run ends with
 /// the same weights as an uninterrupted one.
 /// </summary>
-public sealed class SaeTrainer(SaeConfig config, SaeTrainingOptions? options = null)
+public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = null)
 {
-    private readonly SaeTrainingOptions options = options ?? new SaeTrainingOptions();
+    private readonly SaeTrainerOptions options = options ?? new SaeTrainerOptions();
 
     public SaeTrainingResult Train(ActivationSet data, IProgress<SaeTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -16,7 +16,7 @@ public sealed record SaeRunResult(string Folder, SaeConfig Config, SaeTrainingRe
 /// the latent densities and a summary. Checkpoints go next to the output (<c>DIR.checkpoint.safetensors</c>)
 /// so they survive a killed run, and are deleted once the folder is complete.
 /// </summary>
-public sealed class SaeTrainingRun(SaeConfig config, SaeTrainingOptions options)
+public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
 {
     public const string Kind = "sae-train";
     public const string DictionaryFile = "dictionary.parquet";

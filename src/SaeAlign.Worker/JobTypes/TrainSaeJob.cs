@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using SaeAlign.Core;
 using SaeAlign.Data;
@@ -8,10 +11,10 @@ using SaeAlign.Sae;
 namespace SaeAlign.Worker;
 
 /// <summary>
-/// A <c>train-sae</c> spec: the fields of <c>saealign sae train</c>'s options in camelCase (the training
-/// choices of <see cref="SaeTrainSettings"/>, plus the files, the decoding and the checkpoint interval).
+/// A <c>train-sae</c> spec: the fields of <c>saealign sae train</c>'s options in camelCase: the SAE's settings
+/// (<see cref="SaeConfigFields"/>: <c>arch</c>, <c>dSae</c>, <c>k</c>, <c>lr</c>, ...), the files, the decoding and the checkpoint interval.
 /// </summary>
-public sealed record TrainSaeSpec : SaeTrainSettings
+public sealed record TrainSaeSpec
 {
     /// <summary>Activation file (.parquet or .npy) inside the data root.</summary>
     public string? Activations { get; init; }
@@ -22,6 +25,11 @@ public sealed record TrainSaeSpec : SaeTrainSettings
     public int? CheckpointEvery { get; init; }
     /// <summary>Folder (relative to the data root) that receives the hash-named run folder.</summary>
     public string? Out { get; init; }
+    /// <summary>Every other field: the SAE's settings, read by <see cref="SaeConfigFields.Read"/>, which rejects unknown ones.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Sae { get; init; }
+
+    public SaeConfig ToConfig() => SaeConfigFields.Read(new JsonObject((Sae ?? []).Select(f => KeyValuePair.Create(f.Key, JsonNode.Parse(f.Value.GetRawText())))));
 }
 
 /// <summary>
@@ -44,8 +52,9 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         config.Validate(dIn: null);
         int every = spec.CheckpointEvery ?? DefaultCheckpointEvery;
         InvalidInputException.Require(every >= 0, $"checkpointEvery must be zero or positive, got {every}.");
-        return (TrainSaeSpec)spec.WithValuesOf(config) with
+        return spec with
         {
+            Sae = SaeConfigFields.Write(config).ToDictionary(f => f.Key, f => f.Value.Deserialize<JsonElement>()),
             Activations = root.ExistingFile(spec.Activations, "activations", ".parquet", ".npy"),
             Decode = spec.Decode ?? TopKDecoding.Sparse,
             TrueFeatures = spec.TrueFeatures is null ? null : root.ExistingFile(spec.TrueFeatures, "trueFeatures", ".parquet"),
@@ -61,7 +70,7 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         string checkpoint = SaeTrainingRun.CheckpointPathFor(run.OutputFolder);
         bool resume = spec.CheckpointEvery > 0 && File.Exists(checkpoint);
         if (resume) run.Log.LogInformation("Found the checkpoint {Checkpoint} of an earlier attempt; resuming from it.", checkpoint);
-        var options = new SaeTrainingOptions
+        var options = new SaeTrainerOptions
         {
             CheckpointEvery = spec.CheckpointEvery!.Value,
             Resume = resume,

@@ -1,7 +1,14 @@
 namespace SaeAlign.Sae;
 
+/// <summary>How a top-k SAE decodes in training: the k active latents only (embedding bag) or the dense product.</summary>
+public enum TopKDecoding
+{
+    Sparse,
+    Dense,
+}
+
 /// <summary>Checkpoints and fast paths of a training run; none of them changes the result.</summary>
-public sealed record SaeTrainingOptions
+public sealed record SaeTrainerOptions
 {
     /// <summary>Where the checkpoint file is written (atomically, replacing the previous one); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
@@ -21,23 +28,3 @@ public sealed record OwnedSparseDecoder(SparseDecoder Decode, IDisposable Owner)
 
     public void Dispose() => Owner.Dispose();
 }
-
-/// <summary>Training metrics at one step, on that step's batch, in the units of the activations on disk.</summary>
-public sealed record SaeMetricsPoint(int Step, float Loss, float Mse, float Fvu, float L0, float DeadFraction);
-
-public sealed record SaeTrainingProgress(int Step, int Steps, float Loss, float L0, float DeadFraction);
-
-/// <summary>
-/// Quality of a dictionary on a set of rows: MSE (mean over rows of ||x - x̂||²), fraction of variance
-/// unexplained, mean L0, the fraction of latents that never fire, and each latent's firing density.
-/// </summary>
-public sealed record SaeEvaluation(int Rows, double Mse, double Fvu, double L0, double DeadFraction, float[] Density);
-
-public sealed record SaeTrainingResult(
-    SaeDictionary Dictionary,
-    IReadOnlyList<SaeMetricsPoint> Curve,
-    SaeEvaluation Evaluation,
-    int Steps,
-    int TrainRows,
-    double InputScale,
-    int ResumedFromStep);
