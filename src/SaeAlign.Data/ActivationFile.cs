@@ -80,6 +80,40 @@ public static class ActivationFile
         return codes;
     }
 
+    /// <summary>Sets at least this wide are written in the sparse layout when no layout is asked for: SAE codes.</summary>
+    public const int SparseWidth = 4096;
+
+    /// <summary>
+    /// Copies the activation file <paramref name="input"/> to <paramref name="output"/> in the format the output's extension
+    /// names, Parquet in <paramref name="layout"/> (by default sparse from <see cref="SparseWidth"/> units on); a sparse
+    /// input is never densified on the way to sparse Parquet. Stimulus ids other than 0 to N - 1, which pair rows across
+    /// files and which .npy cannot hold, are refused before anything is written; unit names are dropped, as .npy has none. Returns the rows, units and layout written.
+    /// </summary>
+    public static (int Rows, int Columns, ActivationLayout Layout) Convert(string input, string output, InputField outputField,
+        ActivationLayout? layout = null, CancellationToken ct = default)
+    {
+        RequireOutputPath(output, outputField);
+        InvalidInputException.Require(Path.GetFullPath(input) != Path.GetFullPath(output), $"{outputField}: {output} is the input file; name another file.");
+        bool npy = IsNpy(output);
+        InvalidInputException.Require(!npy || layout is null or ActivationLayout.Dense,
+            $"{InputField.Named("layout")}: {output} is .npy, which is dense; name a .parquet output for the sparse layout.");
+        var codes = IsSparseLayout(input) ? ActivationParquet.ReadCodes(input, ct) : null;
+        var set = codes is null ? Read(input, ct) : null;
+        long[] stimuli = codes?.Stimuli ?? set!.Stimuli;
+        int rows = codes?.Rows ?? set!.Rows, columns = codes?.Columns ?? set!.Columns;
+        var written = npy ? ActivationLayout.Dense : layout ?? (columns >= SparseWidth ? ActivationLayout.Sparse : ActivationLayout.Dense);
+        if (npy)
+        {
+            int moved = -1;
+            for (int r = 0; r < rows && moved < 0; r++) if (stimuli[r] != r) moved = r;
+            InvalidInputException.Require(moved < 0,
+                $"{outputField}: .npy holds no stimulus ids, and row {moved} of {input} is stimulus {(moved < 0 ? 0 : stimuli[moved])}; convert to .parquet to keep them.");
+        }
+        if (codes is not null && written == ActivationLayout.Sparse) ActivationParquet.Write(output, codes);
+        else Write(output, outputField, set ?? codes!.ToDense(), written);
+        return (rows, columns, written);
+    }
+
     /// <summary>Whether the file is in the sparse Parquet layout (wide codes), read without reading the rows.</summary>
     public static bool IsSparseLayout(string path) =>
         Path.GetExtension(path).Equals(ParquetExtension, StringComparison.OrdinalIgnoreCase) && File.Exists(path)

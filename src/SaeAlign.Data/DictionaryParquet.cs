@@ -59,6 +59,11 @@ public static class DictionaryParquet
         });
     }
 
+    /// <summary>Whether <paramref name="path"/> is a Parquet file holding an SAE dictionary (not an activation set), read from its metadata.</summary>
+    public static bool Holds(string path) =>
+        File.Exists(path) && Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase)
+        && ParquetIo.Read(path, ParquetIo.Metadata).GetValueOrDefault(Prefix + "content") == "sae-dictionary";
+
     /// <summary>Reads the weights and metadata as stored: the threshold column whatever the architecture, the density null when all NaN.</summary>
     public static DictionaryWeights Read(string path)
     {

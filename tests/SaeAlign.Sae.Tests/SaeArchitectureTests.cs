@@ -10,8 +10,8 @@ public class SaeArchitectureTests
     [Test]
     public void AnUnknownNameIsRefusedInOneLineNamingItAndTheKnownOnes()
     {
-        var error = Assert.Throws<InvalidInputException>(() => SaeArchitecture.Get("gated", InputField.Named("arch")))!;
-        Assert.That(error.Message, Does.StartWith("arch: unknown architecture 'gated'."));
+        var error = Assert.Throws<InvalidInputException>(() => SaeArchitecture.Get("transcoder", InputField.Named("arch")))!;
+        Assert.That(error.Message, Does.StartWith("arch: unknown architecture 'transcoder'."));
         Assert.That(error.Message, Does.Not.Contain('\n'));
         foreach (var name in SaeArchitecture.Names) Assert.That(error.Message, Does.Contain(name));
     }
@@ -20,7 +20,7 @@ public class SaeArchitectureTests
     public void NoTwoArchitecturesShareAName()
     {
         Assert.That(SaeArchitecture.Names, Is.Unique);
-        Assert.That(SaeArchitecture.Names, Is.EqualTo(new[] { "relu-l1", "topk", "batchtopk", "jumprelu", "paper-toy", "matryoshka-batchtopk" }));
+        Assert.That(SaeArchitecture.Names, Is.EqualTo(new[] { "relu-l1", "topk", "batchtopk", "jumprelu", "paper-toy", "matryoshka-batchtopk", "gated" }));
     }
 
     [TestCaseSource(nameof(Architectures))]
@@ -42,8 +42,8 @@ public class SaeArchitectureTests
     [Test]
     public void AConfigWithAnUnknownArchitectureIsRefusedNamingIt()
     {
-        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<SaeConfig>("{\"architecture\": \"gated\"}", SaeConfig.Json))!;
-        Assert.That(error.Message, Does.Contain("'gated'").And.Contain("topk"));
+        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<SaeConfig>("{\"architecture\": \"transcoder\"}", SaeConfig.Json))!;
+        Assert.That(error.Message, Does.Contain("'transcoder'").And.Contain("topk"));
         Assert.That(error.Path, Is.EqualTo("$.architecture"));
     }
 

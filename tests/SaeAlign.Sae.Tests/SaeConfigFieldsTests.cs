@@ -37,7 +37,7 @@ public class SaeConfigFieldsTests
     public void ASettingOfAnotherArchitectureIsRefusedNamingTheArchitecturesThatHaveIt()
     {
         Assert.That(Error("""{"architecture": "topk", "l1Coefficient": 2}"""),
-            Is.EqualTo("l1Coefficient is a setting of relu-l1; a topk SAE has no such setting."));
+            Is.EqualTo("l1Coefficient is a setting of relu-l1, gated; a topk SAE has no such setting."));
         Assert.That(Error("""{"architecture": "relu-l1", "k": 8}"""),
             Is.EqualTo("k is a setting of topk, batchtopk, paper-toy, matryoshka-batchtopk; a relu-l1 SAE has no such setting."));
         Assert.That(Error("""{"architecture": "topk", "kk": 8}"""), Is.EqualTo("kk: unknown field."));

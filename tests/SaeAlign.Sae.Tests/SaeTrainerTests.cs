@@ -19,6 +19,7 @@ public class SaeTrainerTests
     [TestCase("jumprelu")]
     [TestCase("paper-toy")]
     [TestCase("matryoshka-batchtopk")]
+    [TestCase("gated")]
     public void EveryArchitectureLearnsASparseReconstruction(string name)
     {
         var architecture = SaeArchitecture.Get(name, "test case");
@@ -75,6 +76,7 @@ public class SaeTrainerTests
     [TestCase(5, 20, "topk")]
     [TestCase(1000, 13, "topk")]
     [TestCase(5, 20, "matryoshka-batchtopk")]
+    [TestCase(5, 20, "gated")]
     public void ResumedRunEqualsUninterruptedRun(int checkpointEvery, int stopAt, string architecture)
     {
         var folder = Samples.TempFolder();

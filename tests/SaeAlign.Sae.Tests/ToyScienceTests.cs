@@ -16,6 +16,7 @@ public class ToyScienceTests
     [TestCase("paper-toy", 60)]
     [TestCase("topk", 6)]
     [TestCase("matryoshka-batchtopk", 6)]
+    [TestCase("gated", 6)]
     public void LatentsTrackFeaturesBetterThanNeurons(string name, int epochs)
     {
         var architecture = SaeArchitecture.Get(name, "test case");

@@ -83,7 +83,8 @@ public class SaeCommandTests
         Assert.That(train.ExitCode, Is.Zero, train.Error);
         using var summary = JsonDocument.Parse(train.Out);
         Assert.That(summary.RootElement.GetProperty("steps").GetInt32(), Is.EqualTo(10));
-        foreach (var file in new[] { "dictionary.parquet", "saelens/cfg.json", "saelens/sae_weights.safetensors", "metrics.parquet", "density.parquet", "summary.json", "manifest.json" })
+        foreach (var file in new[] { "dictionary.parquet", "saelens/cfg.json", "saelens/sae_weights.safetensors", "sparsify/cfg.json", "sparsify/sae.safetensors",
+                     "metrics.parquet", "density.parquet", "summary.json", "manifest.json" })
             Assert.That(File.Exists(Path.Combine(run, file)), Is.True, file);
         Assert.That(File.Exists(run + ".checkpoint.safetensors"), Is.False);
 
@@ -103,6 +104,10 @@ public class SaeCommandTests
         var viaSaeLens = Path.Combine(folder, "codes2.parquet");
         Assert.That((await Cli.Run("sae", "encode", "--sae", Path.Combine(run, "saelens"), "--activations", acts, "--out", viaSaeLens, "--quiet")).ExitCode, Is.Zero);
         Assert.That(ActivationParquet.Read(viaSaeLens).Values, Is.EqualTo(codes.Values));
+
+        var viaSparsify = Path.Combine(folder, "codes3.parquet");
+        Assert.That((await Cli.Run("sae", "encode", "--sae", Path.Combine(run, "sparsify"), "--activations", acts, "--out", viaSparsify, "--quiet")).ExitCode, Is.Zero);
+        Assert.That(ActivationParquet.Read(viaSparsify).Values, Is.EqualTo(codes.Values).Within(1e-5));
     }
 
     [Test]
@@ -169,7 +174,7 @@ public class SaeCommandTests
     [TestCase("--d-sae", "-3")]
     [TestCase("--d-sae", "0")]
     [TestCase("--steps", "5")]
-    [TestCase("--arch", "gated")]
+    [TestCase("--arch", "transcoder")]
     [TestCase("--decode", "fast")]
     [TestCase("--b-dec-init", "median")]
     public async Task InvalidOptionExitsTwoNamingItAndWritesNothing(string option, string value)
@@ -265,7 +270,7 @@ public class SaeCommandTests
         var result = await Cli.Run("sae", "train", "--activations", Activations(folder), "--arch", "topk", "--l1-coefficient", "2", "--quiet",
             "--out", Path.Combine(folder, "run"));
         Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
-        Assert.That(result.Error.Trim(), Is.EqualTo("error: --l1-coefficient is a setting of relu-l1; a topk SAE has no such setting."));
+        Assert.That(result.Error.Trim(), Is.EqualTo("error: --l1-coefficient is a setting of relu-l1, gated; a topk SAE has no such setting."));
         Assert.That(Directory.Exists(Path.Combine(folder, "run")), Is.False);
     }
 
@@ -301,5 +306,24 @@ public class SaeCommandTests
         var bad = await Cli.Run("sae", "train", "--activations", acts, "--arch", "matryoshka-batchtopk", "--groups", "8,4", "--d-sae", "16", "--k", "3", "--quiet", "--out", Path.Combine(folder, "bad"));
         Assert.That(bad.ExitCode, Is.EqualTo(2));
         Assert.That(bad.Error.Trim(), Is.EqualTo("error: --groups must be increasing widths between 1 and d_sae = 16, got 8,4."));
+    }
+
+    [Test]
+    public async Task AGatedSaeTrainsAndItsSaeLensFolderHoldsTheGatedTensors()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder);
+        var run = Path.Combine(folder, "run");
+        var train = await Cli.Run("sae", "train", "--activations", acts, "--arch", "gated", "--d-sae", "16", "--l1-coefficient", "0.5",
+            "--batch", "128", "--epochs", "2", "--threads", "1", "--quiet", "--out", run);
+        Assert.That(train.ExitCode, Is.Zero, train.Error);
+        var (tensors, _) = Safetensors.Read(Path.Combine(run, "saelens", "sae_weights.safetensors"));
+        Assert.That(tensors.Keys, Is.EquivalentTo(new[] { "W_enc", "b_gate", "r_mag", "b_mag", "W_dec", "b_dec" }));
+
+        var viaParquet = Path.Combine(folder, "codes.parquet");
+        var viaSaeLens = Path.Combine(folder, "codes2.parquet");
+        Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", viaParquet, "--quiet")).ExitCode, Is.Zero);
+        Assert.That((await Cli.Run("sae", "encode", "--sae", Path.Combine(run, "saelens"), "--activations", acts, "--out", viaSaeLens, "--quiet")).ExitCode, Is.Zero);
+        Assert.That(ActivationParquet.Read(viaSaeLens).Values, Is.EqualTo(ActivationParquet.Read(viaParquet).Values).Within(1e-5));
     }
 }

@@ -27,6 +27,7 @@ public static class SaeAlignCli
         root.Subcommands.Add(ReplayCommand.Create(console));
         root.Subcommands.Add(PipelineCommand.Create(console));
         root.Subcommands.Add(StudyCommand.Create(console));
+        root.Subcommands.Add(ConvertCommand.Create(console));
         root.Subcommands.Add(WorkerCommand.Create(console));
         root.Subcommands.Add(JobsCommand.Create(console));
         return root;

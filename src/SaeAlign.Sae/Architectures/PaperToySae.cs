@@ -94,6 +94,7 @@ public sealed record PaperToySaeConfig : SaeConfig, IKSparseConfig
 internal sealed class PaperToyArchitecture : SaeArchitecture<PaperToySaeConfig>
 {
     public override string Name => "paper-toy";
+    public override bool KeepsTopKPerRow => true;
     public override bool SubtractsDecoderBias => false;
     public override IReadOnlyList<string> SaeLensNames => ["topk"];
 

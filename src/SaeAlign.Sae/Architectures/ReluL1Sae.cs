@@ -25,14 +25,16 @@ public sealed class ReluL1Sae : SparseAutoencoder
         var output = Decode(codes);
         var mse = SquaredError(x, output);
         var l1 = (codes * WDec.norm(1, keepdim: false)).sum(-1).mean();
-        double warm = Config.L1WarmupSteps == 0 ? 1.0 : Math.Min(1.0, (step + 1.0) / Config.L1WarmupSteps);
-        var loss = mse + l1 * (Config.L1Coefficient * warm);
+        var loss = mse + l1 * Config.L1At(step);
         return new SaeStep(loss, output, LatentActivity.OfCodes(codes), new Dictionary<string, Tensor> { ["mse"] = mse, ["l1"] = l1 });
     }
 }
 
-/// <summary>relu-l1's settings. Decoder-norm-weighted L1 carries the decoder scale in the loss itself, so rows are not kept at unit norm.</summary>
-public sealed record ReluL1SaeConfig : SaeConfig
+/// <summary>
+/// relu-l1's settings (and gated's, which penalises its gate the same way). Decoder-norm-weighted L1 carries the
+/// decoder scale in the loss itself, so rows are not kept at unit norm.
+/// </summary>
+public record ReluL1SaeConfig : SaeConfig
 {
     public ReluL1SaeConfig() => UnitNormDecoder = false;
 
@@ -41,6 +43,9 @@ public sealed record ReluL1SaeConfig : SaeConfig
 
     [Description("Steps over which λ ramps up from 0.")]
     public int L1WarmupSteps { get; init; }
+
+    /// <summary>λ at <paramref name="step"/>: ramped linearly from 0 over the warm-up steps.</summary>
+    public double L1At(int step) => L1WarmupSteps == 0 ? L1Coefficient : L1Coefficient * Math.Min(1.0, (step + 1.0) / L1WarmupSteps);
 
     public override void Validate(int? dIn)
     {

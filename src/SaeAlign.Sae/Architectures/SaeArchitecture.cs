@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SaeAlign.Core;
+using SaeAlign.Data;
 using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
@@ -33,9 +34,10 @@ public abstract class SaeArchitecture
     public static SaeArchitecture JumpRelu { get; } = new JumpReluArchitecture();
     public static SaeArchitecture PaperToy { get; } = new PaperToyArchitecture();
     public static SaeArchitecture MatryoshkaBatchTopK { get; } = new MatryoshkaBatchTopKArchitecture();
+    public static SaeArchitecture Gated { get; } = new GatedArchitecture();
 
     /// <summary>Every architecture, in the order the CLI lists them.</summary>
-    public static IReadOnlyList<SaeArchitecture> All { get; } = [ReluL1, TopK, BatchTopK, JumpRelu, PaperToy, MatryoshkaBatchTopK];
+    public static IReadOnlyList<SaeArchitecture> All { get; } = [ReluL1, TopK, BatchTopK, JumpRelu, PaperToy, MatryoshkaBatchTopK, Gated];
 
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(a => a.Name)];
 
@@ -59,6 +61,9 @@ public abstract class SaeArchitecture
 
     /// <summary>Whether inference uses a per-latent threshold, which dictionaries and SAELens folders then store.</summary>
     public virtual bool HasThreshold => false;
+
+    /// <summary>Whether inference keeps each row's k largest of ReLU(pre-activations), as sparsify SAEs do, so a sparsify folder can hold it.</summary>
+    public virtual bool KeepsTopKPerRow => false;
 
     /// <summary>The architecture's own config type (<see cref="TopKSaeConfig"/>, ...), which its JSON fields deserialize to.</summary>
     public abstract Type ConfigType { get; }
@@ -87,6 +92,22 @@ public abstract class SaeArchitecture
 
     /// <summary>The dictionary's k from a cfg.json; 0 for architectures without one.</summary>
     public virtual int ReadSaeLensK(SaeLensConfig config) => 0;
+
+    /// <summary>The encoder's tensors in a SAELens folder, by SAELens name: W_enc [d_in, d_sae], b_enc and, with a threshold, threshold.</summary>
+    public virtual IEnumerable<(string Name, SafeTensor Tensor)> WriteSaeLensEncoder(SaeDictionary dictionary)
+    {
+        yield return ("W_enc", new SafeTensor([dictionary.DIn, dictionary.DSae], dictionary.WEnc));
+        yield return ("b_enc", new SafeTensor([dictionary.DSae], dictionary.BEnc));
+        if (HasThreshold) yield return ("threshold", new SafeTensor([dictionary.DSae], dictionary.Threshold!));
+    }
+
+    /// <summary>
+    /// The dictionary's encoder from a SAELens folder's tensors. A threshold is read as <c>threshold</c> or, as some
+    /// SAELens versions save JumpReLU SAEs, as <c>log_threshold</c>.
+    /// </summary>
+    public virtual SaeLensEncoder ReadSaeLensEncoder(SaeLensTensors tensors) =>
+        new(tensors.Matrix("W_enc"), tensors.Get("b_enc"),
+            !HasThreshold ? null : tensors.Find("threshold") ?? Array.ConvertAll(tensors.Get("log_threshold"), v => (float)Math.Exp(v)));
 
     /// <summary>The model on <paramref name="tensors"/>; the model copies what it keeps. <paramref name="config"/> is of <see cref="ConfigType"/>.</summary>
     public abstract SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors tensors);

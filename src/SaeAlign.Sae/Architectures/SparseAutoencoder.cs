@@ -57,6 +57,12 @@ public abstract class SparseAutoencoder : IDisposable
     /// <summary>The per-latent inference threshold (JumpReLU-style), or null for architectures without one.</summary>
     public virtual Tensor? Threshold => null;
 
+    /// <summary>
+    /// W_enc and b_enc of inference in the dictionary form (pre = (x - b_dec) W_enc + b_enc, then the architecture's
+    /// activation with <see cref="Threshold"/>): the trained ones, or (gated) the ones its own parameters fold into.
+    /// </summary>
+    public virtual (Tensor WEnc, Tensor BEnc) InferenceEncoder() => (WEnc, BEnc);
+
     // addmm adds the bias inside the product: one [B, d_sae] tensor instead of two, each a page-faulted allocation at scale.
     public Tensor PreActivations(Tensor x) => addmm(BEnc, SubtractsDecoderBias ? x - BDec : x, WEnc, 1, 1);
 

@@ -87,6 +87,7 @@ public record TopKSaeConfig : SaeConfig, IKSparseConfig
 internal sealed class TopKArchitecture : SaeArchitecture<TopKSaeConfig>
 {
     public override string Name => "topk";
+    public override bool KeepsTopKPerRow => true;
     public override IReadOnlyList<string> SaeLensNames => ["topk"];
     public override void WriteSaeLens(SaeDictionary dictionary, JsonObject config, JsonObject metadata) => WriteSaeLensK(dictionary, config);
     public override int ReadSaeLensK(SaeLensConfig config) => config.Int("k");

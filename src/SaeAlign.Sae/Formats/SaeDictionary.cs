@@ -85,9 +85,10 @@ public sealed record SaeDictionary(
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
+        var (wEnc, bEnc) = model.InferenceEncoder();
         return new SaeDictionary(
             model.Config.Architecture, model.DIn, model.DSae, (model.Config as IKSparseConfig)?.K ?? 0,
-            Values(model.WEnc * inputScale), Values(model.WDec / inputScale), Values(model.BEnc), Values(model.BDec / inputScale),
+            Values(wEnc * inputScale), Values(model.WDec / inputScale), Values(bEnc), Values(model.BDec / inputScale),
             model.Threshold is { } threshold ? Values(threshold) : null,
             density,
             metadata ?? new Dictionary<string, string>());

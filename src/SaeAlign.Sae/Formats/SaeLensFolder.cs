@@ -20,15 +20,12 @@ public static class SaeLensFolder
     public static void Write(string folder, SaeDictionary dictionary)
     {
         Directory.CreateDirectory(folder);
-        var tensors = new List<(string, SafeTensor)>
-        {
-            ("W_enc", new SafeTensor([dictionary.DIn, dictionary.DSae], dictionary.WEnc)),
+        var tensors = dictionary.Architecture.WriteSaeLensEncoder(dictionary).Concat(
+        [
             ("W_dec", new SafeTensor([dictionary.DSae, dictionary.DIn], dictionary.WDec)),
-            ("b_enc", new SafeTensor([dictionary.DSae], dictionary.BEnc)),
             ("b_dec", new SafeTensor([dictionary.DIn], dictionary.BDec)),
-        };
-        if (dictionary.HasThreshold) tensors.Add(("threshold", new SafeTensor([dictionary.DSae], dictionary.Threshold!)));
-        Safetensors.Write(Path.Combine(folder, WeightsFile), tensors);
+        ]);
+        Safetensors.Write(Path.Combine(folder, WeightsFile), [.. tensors]);
 
         var config = new JsonObject
         {
@@ -52,39 +49,26 @@ public static class SaeLensFolder
     {
         string configPath = Path.Combine(folder, ConfigFile);
         if (!File.Exists(configPath)) throw new InvalidInputException($"{folder}: no {ConfigFile}; not a SAELens folder.");
-        JsonObject config;
-        try
-        {
-            config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
-                ?? throw new InvalidInputException($"{configPath}: malformed cfg.json: not a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidInputException($"{configPath}: malformed cfg.json ({e.Message}).", e);
-        }
+        var config = ReadConfig(configPath);
         int dIn = Int(config, "d_in", configPath), dSae = Int(config, "d_sae", configPath);
         // SAELens configs from before the architecture field are all "standard" SAEs.
         string architecture = Text(config, "architecture", configPath) ?? "standard";
-        string normalisation = Text(config, "normalize_activations", configPath) ?? "none";
-        InvalidInputException.Require(normalisation == "none",
-            $"{configPath}: normalize_activations is '{normalisation}'; fold the scaling into the weights first (SAELens fold_activation_norm_scaling_factor).");
-        bool subtract = config["apply_b_dec_to_input"] is not JsonValue v || (v.TryGetValue<bool>(out var b) ? b
-            : throw new InvalidInputException($"{configPath}: malformed cfg.json: apply_b_dec_to_input is not a boolean."));
+        double inputScale = InputScale(config, configPath);
+        bool subtract = Bool(config, "apply_b_dec_to_input", configPath) ?? true;
+        bool rescale = Bool(config, "rescale_acts_by_decoder_norm", configPath) ?? false;
         string? own = (config["metadata"] as JsonObject)?[ArchitectureKey] is JsonValue a && a.TryGetValue<string>(out var s) ? s : null;
         var kind = Architecture(architecture, own, subtract, configPath);
         int k = kind.ReadSaeLensK(new SaeLensConfig(config, configPath));
 
         string weightsPath = Path.Combine(folder, WeightsFile);
-        var (tensors, _) = Safetensors.Read(weightsPath);
-        SafeTensor Get(string name) => tensors.TryGetValue(name, out var t) ? t
-            : throw new InvalidInputException($"{weightsPath}: no tensor '{name}'.");
-        var wEnc = Oriented(Get("W_enc"), dIn, dSae, "W_enc", weightsPath);
-        var wDec = Oriented(Get("W_dec"), dSae, dIn, "W_dec", weightsPath);
-        var bEnc = Get("b_enc").Values;
-        var bDec = Get("b_dec").Values;
-        float[]? threshold = kind.HasThreshold ? Get("threshold").Values : null;
+        var tensors = new SaeLensTensors(Safetensors.Read(weightsPath).Tensors, weightsPath, dIn, dSae);
+        var (wEnc, bEnc, threshold) = kind.ReadSaeLensEncoder(tensors);
+        var wDec = tensors.Matrix("W_dec", dSae, dIn);
+        var bDec = tensors.Get("b_dec");
         if (!subtract && kind.SubtractsDecoderBias && bEnc.Length == dSae && bDec.Length == dIn)
             bEnc = FoldDecoderBias(wEnc, bEnc, bDec, dIn, dSae);
+        if (rescale && wDec.LongLength == (long)dSae * dIn && bEnc.Length == dSae) FoldDecoderNorms(wEnc, bEnc, wDec, dIn, dSae);
+        if (inputScale != 1) FoldInputScale(wEnc, wDec, bDec, inputScale);
         var dictionary = new SaeDictionary(kind, dIn, dSae, k, wEnc, wDec, bEnc, bDec, threshold, null, new Dictionary<string, string>());
         dictionary.Validate(weightsPath);
         return dictionary;
@@ -103,8 +87,52 @@ public static class SaeLensFolder
             $"{configPath}: architecture '{saeLens}' is not supported; SaeAlign reads {string.Join(", ", supported[..^1])} and {supported[^1]}.");
     }
 
+    /// <summary>
+    /// The factor SAELens multiplies activations by before the SAE: 1 for normalize_activations "none"; for
+    /// "expected_average_only_in" the norm_scaling_factor SAELens keeps in its release table, which cfg.json must then hold.
+    /// </summary>
+    private static double InputScale(JsonObject config, string path)
+    {
+        string normalisation = Text(config, "normalize_activations", path) ?? "none";
+        if (normalisation == "none") return 1;
+        InvalidInputException.Require(normalisation == "expected_average_only_in",
+            $"{path}: normalize_activations is '{normalisation}'; SaeAlign reads 'none' and 'expected_average_only_in' (with its norm_scaling_factor).");
+        return config["norm_scaling_factor"] is JsonValue v && v.TryGetValue<double>(out var factor) && factor > 0 && double.IsFinite(factor) ? factor
+            : throw new InvalidInputException(
+                $"{path}: normalize_activations is 'expected_average_only_in' but cfg.json has no positive norm_scaling_factor; add the factor SAELens lists for this SAE (its release table) as \"norm_scaling_factor\".");
+    }
+
+    /// <summary>
+    /// SAELens' rescale_acts_by_decoder_norm (codes of pre ⊙ ||W_dec,i||, decoded through W_dec,i / ||W_dec,i||), folded as
+    /// its fold_W_dec_norm does: W_enc's columns and b_enc times the norms, W_dec's rows divided by them. The codes are unchanged.
+    /// </summary>
+    private static void FoldDecoderNorms(float[] wEnc, float[] bEnc, float[] wDec, int dIn, int dSae)
+    {
+        for (int i = 0; i < dSae; i++)
+        {
+            double squares = 0;
+            for (int j = 0; j < dIn; j++) squares += (double)wDec[(long)i * dIn + j] * wDec[(long)i * dIn + j];
+            float norm = (float)Math.Sqrt(squares);
+            if (norm == 0) continue;
+            for (int j = 0; j < dIn; j++)
+            {
+                wDec[(long)i * dIn + j] /= norm;
+                wEnc[(long)j * dSae + i] *= norm;
+            }
+            bEnc[i] *= norm;
+        }
+    }
+
+    /// <summary>SAELens' fold_activation_norm_scaling_factor: W_enc times s, W_dec and b_dec over s, so the SAE takes activations as they are.</summary>
+    private static void FoldInputScale(float[] wEnc, float[] wDec, float[] bDec, double scale)
+    {
+        for (long i = 0; i < wEnc.LongLength; i++) wEnc[i] = (float)(wEnc[i] * scale);
+        for (long i = 0; i < wDec.LongLength; i++) wDec[i] = (float)(wDec[i] / scale);
+        for (int i = 0; i < bDec.Length; i++) bDec[i] = (float)(bDec[i] / scale);
+    }
+
     /// <summary>x W + b_enc = (x - b_dec) W + (b_enc + b_dec W): an SAE that does not centre its input becomes one that does.</summary>
-    private static float[] FoldDecoderBias(float[] wEnc, float[] bEnc, float[] bDec, int dIn, int dSae)
+    internal static float[] FoldDecoderBias(float[] wEnc, float[] bEnc, float[] bDec, int dIn, int dSae)
     {
         var folded = new double[dSae];
         for (int i = 0; i < dSae; i++) folded[i] = bEnc[i];
@@ -113,24 +141,29 @@ public static class SaeLensFolder
         return Array.ConvertAll(folded, v => (float)v);
     }
 
-    /// <summary>The values as row-major [rows, columns]; a tensor stored as [columns, rows] is transposed.</summary>
-    private static float[] Oriented(SafeTensor tensor, int rows, int columns, string name, string path)
+    /// <summary>A cfg.json as a JSON object; anything else is bad input naming the file.</summary>
+    internal static JsonObject ReadConfig(string configPath)
     {
-        if (tensor.Shape is [var r, var c] && r == rows && c == columns) return tensor.Values;
-        if (tensor.Shape is [var r2, var c2] && r2 == columns && c2 == rows)
+        try
         {
-            var transposed = new float[tensor.Values.Length];
-            for (int i = 0; i < columns; i++)
-                for (int j = 0; j < rows; j++) transposed[(long)j * columns + i] = tensor.Values[(long)i * rows + j];
-            return transposed;
+            return JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
+                ?? throw new InvalidInputException($"{configPath}: malformed cfg.json: not a JSON object.");
         }
-        throw new InvalidInputException($"{path}: '{name}' has shape [{string.Join(", ", tensor.Shape)}]; cfg.json's d_in and d_sae need [{rows}, {columns}].");
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"{configPath}: malformed cfg.json ({e.Message}).", e);
+        }
     }
 
     internal static int Int(JsonObject config, string key, string path) =>
         config[key] is JsonValue v && v.TryGetValue<int>(out var i) ? i
         : config[key] is JsonValue d && d.TryGetValue<double>(out var x) && x == Math.Floor(x) && x is >= 0 and <= int.MaxValue ? (int)x
         : throw new InvalidInputException($"{path}: malformed cfg.json: '{key}' is missing or not an integer.");
+
+    private static bool? Bool(JsonObject config, string key, string path) =>
+        config[key] is null ? null
+        : config[key] is JsonValue v && v.TryGetValue<bool>(out var b) ? b
+        : throw new InvalidInputException($"{path}: malformed cfg.json: {key} is not a boolean.");
 
     private static string? Text(JsonObject config, string key, string path) =>
         config[key] is null ? null
@@ -155,4 +188,45 @@ public sealed class SaeLensConfig
     /// <summary>The integer <paramref name="key"/> of cfg.json's metadata object, or null when it is absent.</summary>
     public int? OptionalMetadataInt(string key) =>
         config["metadata"] is JsonObject metadata && metadata[key] is not null ? SaeLensFolder.Int(metadata, key, path) : null;
+}
+
+/// <summary>The encoder as a dictionary holds it: W_enc row-major [d_in, d_sae], b_enc, and the threshold (null without one).</summary>
+public sealed record SaeLensEncoder(float[] WEnc, float[] BEnc, float[]? Threshold);
+
+/// <summary>A SAELens weights file being read, for the tensors an architecture's descriptor reads itself; what is missing names the file.</summary>
+public sealed class SaeLensTensors
+{
+    private readonly IReadOnlyDictionary<string, SafeTensor> tensors;
+    private readonly string path;
+    private readonly int dIn, dSae;
+
+    internal SaeLensTensors(IReadOnlyDictionary<string, SafeTensor> tensors, string path, int dIn, int dSae) =>
+        (this.tensors, this.path, this.dIn, this.dSae) = (tensors, path, dIn, dSae);
+
+    /// <summary>The values of <paramref name="name"/>; a missing tensor is bad input.</summary>
+    public float[] Get(string name) => Find(name) ?? throw new InvalidInputException($"{path}: no tensor '{name}'.");
+
+    /// <summary>The values of <paramref name="name"/>, or null when the file does not have it.</summary>
+    public float[]? Find(string name) => tensors.TryGetValue(name, out var tensor) ? tensor.Values : null;
+
+    /// <summary>An encoder matrix as row-major [d_in, d_sae], however the file orients it.</summary>
+    public float[] Matrix(string name) => Matrix(name, dIn, dSae);
+
+    internal float[] Matrix(string name, int rows, int columns) =>
+        Oriented(tensors.TryGetValue(name, out var tensor) ? tensor : throw new InvalidInputException($"{path}: no tensor '{name}'."), rows, columns, name, path);
+
+    /// <summary>The values as row-major [rows, columns]; a tensor stored as [columns, rows] is transposed.</summary>
+    private static float[] Oriented(SafeTensor tensor, int rows, int columns, string name, string path)
+    {
+        if (tensor.Shape is [var r, var c] && r == rows && c == columns) return tensor.Values;
+        if (tensor.Shape is [var r2, var c2] && r2 == columns && c2 == rows)
+        {
+            var transposed = new float[tensor.Values.Length];
+            for (int i = 0; i < columns; i++)
+                for (int j = 0; j < rows; j++) transposed[(long)j * columns + i] = tensor.Values[(long)i * rows + j];
+            return transposed;
+        }
+        throw new InvalidInputException($"{path}: '{name}' has shape [{string.Join(", ", tensor.Shape)}]; cfg.json's d_in and d_sae need [{rows}, {columns}].");
+    }
+
 }

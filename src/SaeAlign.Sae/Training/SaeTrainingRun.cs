@@ -21,6 +21,8 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
     public const string Kind = "sae-train";
     public const string DictionaryFile = "dictionary.parquet";
     public const string SaeLensSubfolder = "saelens";
+    /// <summary>The dictionary as a sparsify folder too, for the architectures one can hold (per-row top-k).</summary>
+    public const string SparsifySubfolder = "sparsify";
     public const string MetricsFile = "metrics.parquet";
     public const string DensityFile = "density.parquet";
     public const string SummaryFile = "summary.json";
@@ -72,6 +74,12 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
         SaeLensFolder.Write(Path.GetDirectoryName(run.PathFor($"{SaeLensSubfolder}/{SaeLensFolder.ConfigFile}"))!, training.Dictionary);
         files.Add($"{SaeLensSubfolder}/{SaeLensFolder.ConfigFile}");
         files.Add($"{SaeLensSubfolder}/{SaeLensFolder.WeightsFile}");
+        if (training.Dictionary.Architecture.KeepsTopKPerRow)
+        {
+            SparsifyFolder.Write(Path.GetDirectoryName(run.PathFor($"{SparsifySubfolder}/{SparsifyFolder.ConfigFile}"))!, training.Dictionary);
+            files.Add($"{SparsifySubfolder}/{SparsifyFolder.ConfigFile}");
+            files.Add($"{SparsifySubfolder}/{SparsifyFolder.WeightsFile}");
+        }
         var curve = training.Curve;
         Write(MetricsFile, path => TableParquet.Write(path,
         [

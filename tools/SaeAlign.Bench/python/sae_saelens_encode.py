@@ -1,4 +1,4 @@
-"""Encodes rows with a SAELens v6 folder the way SAELens does (standard, topk, jumprelu), reading
+"""Encodes rows with a SAELens v6 folder the way SAELens does (standard, topk, jumprelu, gated), reading
 safetensors by hand so only torch is needed: the Python side of SaeAlign's export round-trip test.
 
 Run: /usr/bin/python3 tools/SaeAlign.Bench/python/sae_saelens_encode.py FOLDER INPUT.json OUTPUT.json
@@ -36,17 +36,22 @@ def main(folder, input_path, output_path):
         inp = json.load(f)
     x = torch.tensor(inp["x"], dtype=torch.float32).reshape(inp["rows"], cfg["d_in"])
     sae_in = x - w["b_dec"] * cfg.get("apply_b_dec_to_input", True)
-    pre = sae_in @ w["W_enc"] + w["b_enc"]
     arch = cfg["architecture"]
-    if arch == "standard":
-        codes = pre.relu()
-    elif arch == "topk":
-        top = pre.topk(cfg["k"], dim=-1)
-        codes = torch.zeros_like(pre).scatter(-1, top.indices, top.values.relu())
-    elif arch == "jumprelu":
-        codes = pre.relu() * (pre > w["threshold"])
+    if arch == "gated":
+        gate = sae_in @ w["W_enc"] + w["b_gate"]
+        magnitude = sae_in @ (w["W_enc"] * w["r_mag"].exp()) + w["b_mag"]
+        codes = (gate > 0).to(torch.float32) * magnitude.relu()
     else:
-        raise SystemExit(f"unsupported architecture {arch}")
+        pre = sae_in @ w["W_enc"] + w["b_enc"]
+        if arch == "standard":
+            codes = pre.relu()
+        elif arch == "topk":
+            top = pre.topk(cfg["k"], dim=-1)
+            codes = torch.zeros_like(pre).scatter(-1, top.indices, top.values.relu())
+        elif arch == "jumprelu":
+            codes = pre.relu() * (pre > w["threshold"])
+        else:
+            raise SystemExit(f"unsupported architecture {arch}")
     recon = codes @ w["W_dec"] + w["b_dec"]
     with open(output_path, "w") as f:
         json.dump({"codes": codes.flatten().tolist(), "recon": recon.flatten().tolist()}, f)

@@ -12,7 +12,7 @@ internal static class SaeEncodeCommand
 {
     public static Command Create(CliConsole console)
     {
-        var sae = new Option<string>("--sae") { Description = "A `sae train` run folder, a dictionary .parquet, or a SAELens folder (cfg.json + sae_weights.safetensors).", Required = true };
+        var sae = new Option<string>("--sae") { Description = "A `sae train` run folder, a dictionary .parquet, a SAELens folder (cfg.json + sae_weights.safetensors) or a sparsify folder (cfg.json + sae.safetensors).", Required = true };
         var activations = new Option<string>("--activations") { Description = "Activation file (.parquet or .npy) with d_in columns.", Required = true };
         var output = new Option<string>("--out") { Description = "File for the codes: .parquet (sparse layout: idx/val lists per row) or .npy (dense float32).", Required = true };
         var common = new CommonOptions();
