@@ -33,6 +33,10 @@ public sealed record ActivationSet
 
     public ReadOnlySpan<float> Row(int row) => Values.AsSpan(row * Columns, Columns);
 
+    /// <summary>Rows [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) with their stimulus ids and the unit names (a copy).</summary>
+    public ActivationSet Slice(int first, int count) =>
+        new(Values.AsSpan(first * Columns, count * Columns).ToArray(), count, Columns, Stimuli.AsSpan(first, count).ToArray(), UnitNames);
+
     /// <summary>The unit names the Parquet layout uses when none are given: u0000, u0001, ...</summary>
     public static IReadOnlyList<string> DefaultUnitNames(int columns) =>
         Enumerable.Range(0, columns).Select(i => $"u{i:D4}").ToArray();

@@ -97,7 +97,7 @@ public static class ActivationFile
         bool npy = IsNpy(output);
         InvalidInputException.Require(!npy || layout is null or ActivationLayout.Dense,
             $"{InputField.Named("layout")}: {output} is .npy, which is dense; name a .parquet output for the sparse layout.");
-        var codes = IsSparseLayout(input) ? ActivationParquet.ReadCodes(input, ct) : null;
+        var codes = IsSparseLayout(input) ? ReadCodes(input, ct) : null;
         var set = codes is null ? Read(input, ct) : null;
         long[] stimuli = codes?.Stimuli ?? set!.Stimuli;
         int rows = codes?.Rows ?? set!.Rows, columns = codes?.Columns ?? set!.Columns;

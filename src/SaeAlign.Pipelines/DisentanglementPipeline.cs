@@ -73,7 +73,7 @@ public sealed class DisentanglementPipeline
                 lock (gate) return replayed ??= Replay(m, models, progress, cancellationToken);
             }
             var trained = Concurrently.Map(models.Count, parallelism, cancellationToken,
-                k => TrainSae(root, m, models[k], () => Replayed().Hidden[k], progress, cancellationToken));
+                k => TrainSae(root, m, models[k], () => (Replayed().Hidden[k], Replayed().Truth), progress, cancellationToken));
             ran.AddRange(models.Where((_, k) => trained[k]).Select(model => SaeStage(m, model.Seed)));
             // Only the held-out rows are needed from here on: at full scale the rest is gigabytes.
             var heldOut = replayed is null ? null : HeldOut(replayed);
@@ -104,7 +104,11 @@ public sealed class DisentanglementPipeline
     public bool RunSae(string root, int m, long seed, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var model = Models(root, m).Single(model => model.Seed == seed);
-        return TrainSae(root, m, model, () => Replay(m, [model], progress, cancellationToken).Hidden[0], progress, cancellationToken);
+        return TrainSae(root, m, model, () =>
+        {
+            var rows = Replay(m, [model], progress, cancellationToken);
+            return (rows.Hidden[0], rows.Truth);
+        }, progress, cancellationToken);
     }
 
     /// <summary>Encodes the held-out rows, replayed, with every seed's SAE and scores every comparison; false when already complete.</summary>
@@ -130,7 +134,7 @@ public sealed class DisentanglementPipeline
     }
 
     /// <summary>The stage's folder is a <c>sae train</c> run folder (<see cref="SaeTrainingRun.WriteFiles"/>), keyed by the stage's config.</summary>
-    private bool TrainSae(string root, int m, TrainedToyModel model, Func<ActivationSet> hidden, IProgress<PipelineProgress>? progress, CancellationToken ct)
+    private bool TrainSae(string root, int m, TrainedToyModel model, Func<(ActivationSet Hidden, ActivationSet Truth)> rows, IProgress<PipelineProgress>? progress, CancellationToken ct)
     {
         long seed = model.Seed;
         string stage = $"m{m}: SAE seed {seed}";
@@ -143,8 +147,11 @@ public sealed class DisentanglementPipeline
         bool trained = PipelineStage.RunOrSkip(Path.Combine(root, SaeStage(m, seed)), SaeTrainingRun.Kind, key, [seed], run =>
         {
             var saeProgress = new ProgressCallback<SaeTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
-            var result = new SaeTrainer(saeConfig).Train(hidden(), saeProgress, ct);
-            SaeTrainingRun.WriteFiles(run, result, SaeMetrics.FeatureRecovery(model.W, model.Features, result.Dictionary),
+            var (all, truth) = rows();
+            var result = new SaeTrainer(saeConfig).Train(all, saeProgress, ct);
+            // The figure's rows open the held-out rows, and their true feature activations are known.
+            var recovery = GroundTruthRecovery.Measure(result.Dictionary, model.W, model.Features, all.Slice(trainRows, truth.Rows), truth, ct);
+            SaeTrainingRun.WriteFiles(run, result, recovery,
                 $"{ToyStage(m)} seed {seed}: hidden activations of stimuli 0 to {stimuli - 1}");
             return new Dictionary<string, double>();
         });
@@ -185,7 +192,7 @@ public sealed class DisentanglementPipeline
             // Kept here, where the held-out rows are at hand, so that the report needs no replay.
             TableParquet.Write(run.PathFor(RecoveryFile),
             [
-                TableColumn.Float64("neuron", SaeMetrics.BestCorrelations(truth, Slice(hidden[0], 0, figureRows))),
+                TableColumn.Float64("neuron", SaeMetrics.BestCorrelations(truth, hidden[0].Slice(0, figureRows))),
                 TableColumn.Float64("latent", SaeMetrics.BestCorrelations(truth, representations[0].Latents.Slice(0, figureRows).ToDense())),
             ]);
             return new Dictionary<string, double>();
@@ -209,7 +216,7 @@ public sealed class DisentanglementPipeline
         return new WidthRows(hidden, truth);
     }
 
-    private WidthRows HeldOut(WidthRows all) => all with { Hidden = all.Hidden.Select(h => Slice(h, trainRows, stimuli - trainRows)).ToArray() };
+    private WidthRows HeldOut(WidthRows all) => all with { Hidden = all.Hidden.Select(h => h.Slice(trainRows, stimuli - trainRows)).ToArray() };
 
     private WidthFigures Figures(string root, int m)
     {
@@ -223,7 +230,8 @@ public sealed class DisentanglementPipeline
         SaeDictionary Sae(long seed) => SaeDictionary.ReadParquet(Path.Combine(root, SaeStage(m, seed), SaeTrainingRun.DictionaryFile));
         var stability = new SaeStability(models[0].Seed, models[1].Seed,
             SaeComparison.Compare(Sae(models[0].Seed), Sae(models[1].Seed), new SaeComparisonOptions { Seed = models[0].Seed }));
-        return new WidthFigures(m, models[0], curves, (double[])recovery[0].Values, (double[])recovery[1].Values, stability);
+        var saeRecovery = models.Select(model => (model.Seed, SaeTrainingRun.ReadRecovery(Path.Combine(root, SaeStage(m, model.Seed))))).ToArray();
+        return new WidthFigures(m, models[0], curves, (double[])recovery[0].Values, (double[])recovery[1].Values, stability, saeRecovery);
     }
 
     private static IReadOnlyList<TrainedToyModel> Models(string root, int m) => ToyExperiment.Load(Path.Combine(root, ToyStage(m))).Models;
@@ -231,10 +239,6 @@ public sealed class DisentanglementPipeline
     private ToyModelConfig ToyConfig(int m) => spec.Toy with { Neurons = m };
 
     private JsonNode ToyKey(int m) => JsonSerializer.SerializeToNode(ToyConfig(m), ToyModelConfig.Json)!;
-
-    private static ActivationSet Slice(ActivationSet set, int start, int rows) =>
-        new(set.Values.AsSpan(start * set.Columns, rows * set.Columns).ToArray(), rows, set.Columns,
-            set.Stimuli.AsSpan(start, rows).ToArray(), set.UnitNames);
 
     /// <summary>Hidden activations of some of a width's rows, per model, and the ground-truth features of the figure's rows.</summary>
     private sealed record WidthRows(IReadOnlyList<ActivationSet> Hidden, ActivationSet Truth);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SaeAlign.Data;
+using SaeAlign.Sae;
 using SaeAlign.ToyModels;
 
 namespace SaeAlign.Pipelines;
@@ -13,7 +14,8 @@ public sealed record WidthFigures(
     IReadOnlyList<(long Seed, double[] Steps, double[] Loss)> SaeCurves,
     double[] NeuronBestCorrelation,
     double[] LatentBestCorrelation,
-    SaeStability SaeStability);
+    SaeStability SaeStability,
+    IReadOnlyList<(long Seed, GroundTruthRecovery? Recovery)> SaeRecovery);
 
 /// <summary>The SAEs of two toy models of one width compared (<see cref="SaeComparison"/>): do their latents reappear?</summary>
 public sealed record SaeStability(long SeedA, long SeedB, SaeComparisonResult Comparison);
@@ -21,7 +23,7 @@ public sealed record SaeStability(long SeedA, long SeedB, SaeComparisonResult Co
 /// <summary>
 /// The pipeline's report: scores.parquet (one row per comparison x metric x model pair x fold),
 /// summary.json, summary.md, before/after bars per width, and for toy models (widths) their
-/// feature geometry, SAE training curves and feature recovery. A replay has no toy model and passes none.
+/// feature geometry, SAE training curves, feature recovery, SAE seed stability and each SAE's ground-truth recovery. A replay has no toy model and passes none.
 /// </summary>
 public static class PipelineReport
 {
@@ -63,7 +65,15 @@ public static class PipelineReport
                 [("decoder", stability.Comparison.Decoder.MatchedCosines), ("encoder", stability.Comparison.Encoder.MatchedCosines),
                  ("random dictionary (decoder)", stability.Comparison.Decoder.BaselineCosines)], stability.Comparison.Threshold));
         }
-        if (widths.Count > 0) Add("sae_stability.json", path => AtomicFile.WriteAllText(path, StabilityJson(widths)));
+        if (widths.Count > 0)
+        {
+            Add("sae_stability.json", path => AtomicFile.WriteAllText(path, StabilityJson(widths)));
+            Add("sae_recovery.json", path => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(widths.Select(w => new
+            {
+                neurons = w.Neurons,
+                saes = w.SaeRecovery.Select(r => new { seed = r.Seed, groundTruth = r.Recovery }),
+            }), StabilityJsonOptions)));
+        }
         return files;
     }
 

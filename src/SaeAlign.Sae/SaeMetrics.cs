@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace SaeAlign.Sae;
 
-/// <summary>Dictionary quality on held-out rows, and (for toy models, where the truth is known) feature recovery.</summary>
+/// <summary>Dictionary quality on held-out rows, encoding, and how well units track known features (<see cref="GroundTruthRecovery"/> for the rest).</summary>
 public static class SaeMetrics
 {
     private const int ChunkRows = 8192;
@@ -65,21 +65,6 @@ public static class SaeMetrics
         }
         var names = Enumerable.Range(0, dictionary.DSae).Select(i => $"l{i:D5}").ToArray();
         return builder.Build(data.Stimuli, names);
-    }
-
-    /// <summary>
-    /// Toy models: for each true feature direction (rows of <paramref name="features"/>, [n, d_in]) the largest
-    /// cosine similarity with any decoder row; returns the mean and how many exceed <paramref name="threshold"/>.
-    /// </summary>
-    public static (double MeanMaxCosine, int Recovered) FeatureRecovery(float[] features, int n, SaeDictionary dictionary, double threshold = 0.9)
-    {
-        InvalidInputException.Require(features.Length == n * dictionary.DIn,
-            $"the true features have {features.Length / Math.Max(n, 1)} dimensions but the SAE's d_in is {dictionary.DIn}.");
-        using var scope = NewDisposeScope();
-        var truth = nn.functional.normalize(tensor(features).reshape(n, dictionary.DIn), dim: 1);
-        var decoder = nn.functional.normalize(tensor(dictionary.WDec).reshape(dictionary.DSae, dictionary.DIn), dim: 1);
-        var best = matmul(truth, decoder.t()).max(1).values.data<float>().ToArray();
-        return (best.Average(v => (double)v), best.Count(v => v > threshold));
     }
 
     /// <summary>

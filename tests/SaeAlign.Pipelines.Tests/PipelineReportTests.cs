@@ -1,5 +1,6 @@
 using System.Text.Json;
 using SaeAlign.Data;
+using SaeAlign.Sae;
 using SaeAlign.Testing;
 using SaeAlign.ToyModels;
 
@@ -64,7 +65,8 @@ public class PipelineReportTests
             new WidthFigures(32, toy, [(0, [1, 2, 3], [0.3, 0.2, 0.1]), (1, [1, 2, 3], [0.35, 0.22, 0.12])], [0.5, 0.6, 0.4, 0.7], [0.9, 0.95, 0.8, 0.99],
                 new SaeStability(0, 1, new SaeComparisonResult(2, 2, 2, 0.7,
                     new DirectionMatch("decoder", [0.9, 0.5], 0.5, 0.7, [0.2, 0.1], 0, 0.15),
-                    new DirectionMatch("encoder", [0.8, 0.8], 1, 0.8, [0.3, 0.1], 0, 0.2), null))),
+                    new DirectionMatch("encoder", [0.8, 0.8], 1, 0.8, [0.3, 0.1], 0, 0.2), null)),
+                [(0, new GroundTruthRecovery(4, 0.9, 0.92, 3, 0.75, 0.8, 0.95, 2.5, 0, new FeatureDetection(0.7, 0.6, 0.64, 0.9, 1.2))), (1, null)]),
         };
         IReadOnlyList<string> files;
         using (var run = RunFolder.Create(folder, force: false))
@@ -75,8 +77,15 @@ public class PipelineReportTests
         Assert.That(files, Is.EquivalentTo(new[]
         {
             "scores.parquet", "summary.json", "summary.md", "alignment_m32.png", "geometry_m32.png", "sae_curves_m32.png", "feature_recovery_m32.png",
-            "sae_stability_m32.png", "sae_stability.json",
+            "sae_stability_m32.png", "sae_stability.json", "sae_recovery.json",
         }));
+        using (var recovery = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sae_recovery.json"))))
+        {
+            var saes = recovery.RootElement[0].GetProperty("saes");
+            Assert.That(saes[0].GetProperty("groundTruth").GetProperty("mcc").GetDouble(), Is.EqualTo(0.9));
+            Assert.That(saes[0].GetProperty("groundTruth").GetProperty("detection").GetProperty("f1").GetDouble(), Is.EqualTo(0.64));
+            Assert.That(saes[1].GetProperty("groundTruth").ValueKind, Is.EqualTo(JsonValueKind.Null), "an SAE stage from before recovery was recorded");
+        }
         using (var stability = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "sae_stability.json"))))
         {
             var width = stability.RootElement[0];

@@ -80,11 +80,27 @@ public class SaeConfigFieldsTests
     }
 
     [Test]
-    public void APipelineSpecErrorPointsAtTheSaeField()
+    public void ASpecErrorPointsAtTheConfigAndNamesTheField()
     {
-        var error = Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<SaeConfig>("""{"architecture": "topk", "l0Coefficient": 1}""", SaeConfig.Json))!;
-        Assert.That(error.Path, Is.EqualTo("$.l0Coefficient"));
-        Assert.That(JsonInputError.Describe(error), Does.StartWith("l0Coefficient is a setting of jumprelu"));
+        var error = Assert.Throws<JsonException>(() =>
+            JsonSerializer.Deserialize<Dictionary<string, SaeConfig>>("{\n  \"sae\": {\"architecture\": \"topk\", \"batch\": \"x\"}\n}", SaeConfig.Json))!;
+        Assert.That(error.Path, Is.EqualTo("$.sae"));
+        Assert.That(JsonInputError.Describe(error), Does.StartWith("sae: batch: expected an integer, got \"x\"").And.Contain("line 2"));
+    }
+
+    [Test]
+    public void AConfigWrittenByTheEarlierFlatRecordReadsAsItWasMeant()
+    {
+        // Every architecture's fields, 0 for "8 x d_in" and "by epochs", the longer names: what configs held before.
+        const string flat = """
+            {"architecture":"topk","dSae":0,"k":6,"seed":3,"batch":512,"epochs":2,"steps":0,"trainFraction":1,"shuffle":true,"learningRate":0.003,
+             "weightDecay":0,"lrWarmupSteps":0,"lrDecaySteps":0,"l1Coefficient":1,"l1WarmupSteps":0,"l0Coefficient":1,"jumpReluBandwidth":0.05,
+             "jumpReluInitThreshold":0.01,"auxKCoefficient":0.03125,"auxK":0,"deadWindow":50,"thresholdEmaRate":0.01,"decoderBiasInit":"geometric-median",
+             "normalizeInput":true,"unitNormDecoder":true}
+            """;
+        Assert.That(Read(flat, earlierNames: true), Is.EqualTo(new TopKSaeConfig { K = 6, Seed = 3, Batch = 512, Epochs = 2, LearningRate = 0.003 }));
+        Assert.That(JsonSerializer.Deserialize<SaeConfig>(flat, SaeConfig.Json), Is.EqualTo(new TopKSaeConfig { K = 6, Seed = 3, Batch = 512, Epochs = 2, LearningRate = 0.003 }));
+        Assert.That(Error("""{"architecture": "topk", "l1Coefficient": 1}"""), Does.StartWith("l1Coefficient is a setting of"), "a user's own fields stay strict");
     }
 
     private static IEnumerable<SaeArchitecture> Architectures() => SaeArchitecture.All;

@@ -30,7 +30,7 @@ public class ToyScienceTests
         var latents = SaeMetrics.Encode(result.Dictionary, neurons);
         double neuronScore = SaeMetrics.MeanBestCorrelation(truth, neurons);
         double latentScore = SaeMetrics.MeanBestCorrelation(truth, latents);
-        var (meanMaxCosine, _) = SaeMetrics.FeatureRecovery(toy.Model.W, toy.Model.Features, result.Dictionary);
+        double meanMaxCosine = GroundTruthRecovery.Measure(result.Dictionary, toy.Model.W, toy.Model.Features, neurons).MeanMaxCosine;
         TestContext.Out.WriteLine($"{architecture}: latents {latentScore:0.000}, neurons {neuronScore:0.000}, FVU {result.Evaluation.Fvu:0.000}, L0 {result.Evaluation.L0:0.00}, mean max cosine {meanMaxCosine:0.000}");
 
         Assert.That(latentScore, Is.GreaterThan(neuronScore));
@@ -44,14 +44,11 @@ public class ToyScienceTests
         var model = toy.Model;
         var dictionary = new SaeDictionary(SaeArchitecture.ReluL1, model.Neurons, model.Features, 0,
             new float[model.Neurons * model.Features], model.W, new float[model.Features], new float[model.Neurons], null, null, new Dictionary<string, string>());
-        var (mean, recovered) = SaeMetrics.FeatureRecovery(model.W, model.Features, dictionary);
-        Assert.That(mean, Is.EqualTo(1.0).Within(1e-5));
-        Assert.That(recovered, Is.EqualTo(model.Features));
+        var recovery = GroundTruthRecovery.Measure(dictionary, model.W, model.Features, toy.Evaluation.Hidden[0], toy.Evaluation.Features);
+        Assert.That(recovery.MeanMaxCosine, Is.EqualTo(1.0).Within(1e-5));
+        Assert.That(recovery.Recovered, Is.EqualTo(model.Features));
+        Assert.That((recovery.Mcc, recovery.Uniqueness), Is.EqualTo((1.0, 1.0)).Within(1e-5), "each latent is its own feature");
     }
 
-    private static ActivationSet Slice(ActivationSet set, int from)
-    {
-        int rows = set.Rows - from;
-        return new ActivationSet(set.Values.AsSpan(from * set.Columns, rows * set.Columns).ToArray(), rows, set.Columns);
-    }
+    private static ActivationSet Slice(ActivationSet set, int from) => set.Slice(from, set.Rows - from);
 }

@@ -82,6 +82,8 @@ public class ConvertCommandTests
         Assert.That(converted.ExitCode, Is.Zero, converted.Error);
         Assert.That(JsonDocument.Parse(converted.Out).RootElement.GetProperty("architecture").GetString(), Is.EqualTo("topk"));
         Assert.That((await Cli.Run("convert", sparsify, saeLens)).ExitCode, Is.Zero, "a folder output is SAELens by default");
+        var named = await Cli.Run("convert", sparsify, Path.Combine(folder, "saelens2"), "--to", "saelens");
+        Assert.That(named.ExitCode, Is.Zero, named.Error);
         Assert.That((await Cli.Run("convert", saeLens, parquet)).ExitCode, Is.Zero, "an OUT.parquet is a dictionary");
         Assert.That(File.Exists(Path.Combine(saeLens, "sae_weights.safetensors")) && File.Exists(Path.Combine(sparsify, "sae.safetensors")), Is.True);
 

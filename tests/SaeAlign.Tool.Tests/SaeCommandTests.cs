@@ -177,6 +177,7 @@ public class SaeCommandTests
     [TestCase("--arch", "transcoder")]
     [TestCase("--decode", "fast")]
     [TestCase("--b-dec-init", "median")]
+    [TestCase("--lr", "NaN")]
     public async Task InvalidOptionExitsTwoNamingItAndWritesNothing(string option, string value)
     {
         var folder = Cli.TempFolder();
@@ -325,5 +326,35 @@ public class SaeCommandTests
         Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", viaParquet, "--quiet")).ExitCode, Is.Zero);
         Assert.That((await Cli.Run("sae", "encode", "--sae", Path.Combine(run, "saelens"), "--activations", acts, "--out", viaSaeLens, "--quiet")).ExitCode, Is.Zero);
         Assert.That(ActivationParquet.Read(viaSaeLens).Values, Is.EqualTo(ActivationParquet.Read(viaParquet).Values).Within(1e-5));
+    }
+
+    [Test]
+    public async Task TrueFeaturesAndTheirActivationsGiveTheGroundTruthRecovery()
+    {
+        var folder = Cli.TempFolder();
+        var toy = Path.Combine(folder, "toy");
+        var trained = await Cli.Run("toy", "train", "--features", "16", "--neurons", "6", "--steps", "200", "--batch", "256", "--eval-rows", "2000",
+            "--seeds", "0", "--quiet", "--out", toy);
+        Assert.That(trained.ExitCode, Is.Zero, trained.Error);
+        var run = Path.Combine(folder, "sae");
+        var result = await Cli.Run("sae", "train", "--activations", Path.Combine(toy, "eval_hidden_seed0.parquet"), "--arch", "paper-toy", "--d-sae", "16",
+            "--k", "3", "--batch", "128", "--true-features", Path.Combine(toy, "weights_seed0.parquet"),
+            "--true-activations", Path.Combine(toy, "eval_features.parquet"), "--threads", "1", "--quiet", "--json", "--out", run);
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        var truth = JsonDocument.Parse(result.Out).RootElement.GetProperty("groundTruth");
+        Assert.That(truth.GetProperty("features").GetInt32(), Is.EqualTo(16));
+        foreach (var name in new[] { "mcc", "meanMaxCosine", "uniqueness", "deadFraction" })
+            Assert.That(truth.GetProperty(name).GetDouble(), Is.InRange(0.0, 1.0), name);
+        var detection = truth.GetProperty("detection");
+        foreach (var name in new[] { "precision", "recall", "f1", "accuracy" })
+            Assert.That(detection.GetProperty(name).GetDouble(), Is.InRange(0.0, 1.0), name);
+        Assert.That(detection.GetProperty("trueL0").GetDouble(), Is.GreaterThan(0));
+        var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement;
+        Assert.That(summary.GetProperty("groundTruth").GetProperty("mcc").GetDouble(), Is.EqualTo(truth.GetProperty("mcc").GetDouble()));
+
+        var alone = await Cli.Run("sae", "train", "--activations", Path.Combine(toy, "eval_hidden_seed0.parquet"), "--true-activations",
+            Path.Combine(toy, "eval_features.parquet"), "--quiet", "--out", Path.Combine(folder, "alone"));
+        Assert.That(alone.ExitCode, Is.EqualTo(2));
+        Assert.That(alone.Error, Does.Contain("--true-activations needs --true-features"));
     }
 }

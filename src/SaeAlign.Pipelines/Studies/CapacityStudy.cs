@@ -64,12 +64,18 @@ public static class CapacityStudy
     public static StudyResult Run(CapacityStudyOptions options, string folder, bool force = false, IProgress<StudyProgress>? progress = null, CancellationToken ct = default)
     {
         options.Validate();
-        return StudyFolder.Run(Name, options, options.Seeds, folder, force, () => Outcome(Compute(options, progress, ct), options));
+        return StudyFolder.Run(Name, options, options.Seeds, folder, force, () =>
+        {
+            var (rows, recovery) = Compute(options, progress, ct);
+            return Outcome(rows, recovery, options);
+        });
     }
 
-    private static List<Row> Compute(CapacityStudyOptions options, IProgress<StudyProgress>? progress, CancellationToken ct)
+    /// <summary>The table's rows, and the SAEs' ground-truth recovery (mean over seeds) by summary key.</summary>
+    private static (List<Row> Rows, Dictionary<string, double> Recovery) Compute(CapacityStudyOptions options, IProgress<StudyProgress>? progress, CancellationToken ct)
     {
         var rows = new List<Row>();
+        var recovery = new Dictionary<string, double>();
         var toys = new Dictionary<int, (IReadOnlyList<TrainedToyModel> Models, ToyEvaluation Evaluation)>();
         (IReadOnlyList<TrainedToyModel> Models, ToyEvaluation Evaluation) Toys(int width)
         {
@@ -94,16 +100,21 @@ public static class CapacityStudy
             {
                 int width = options.SaeWidths[w];
                 progress?.Report(new StudyProgress($"capacity: SAE width {width}", options.Widths.Count + w, total));
-                var latents = models.Select((model, k) =>
+                var latents = new ActivationSet[models.Count];
+                var recovered = new GroundTruthRecovery[models.Count];
+                for (int k = 0; k < models.Count; k++)
                 {
-                    var sae = new SaeTrainer(options.Sae with { DSae = width, Seed = model.Seed }).Train(training[k], cancellationToken: ct);
-                    return SaeMetrics.Encode(sae.Dictionary, evaluation.Hidden[k], ct);
-                }).ToArray();
+                    var sae = new SaeTrainer(options.Sae with { DSae = width, Seed = models[k].Seed }).Train(training[k], cancellationToken: ct);
+                    latents[k] = SaeMetrics.Encode(sae.Dictionary, evaluation.Hidden[k], ct);
+                    recovered[k] = GroundTruthRecovery.Measure(sae.Dictionary, models[k].W, models[k].Features, evaluation.Hidden[k], evaluation.Features, ct);
+                }
                 rows.AddRange(Compared(width, BetweenSaes, SaeToFeatures, latents, evaluation.Features, options.K, ct));
+                foreach (var (metric, value) in new (string, Func<GroundTruthRecovery, double>)[] { ("mcc", r => r.Mcc), ("uniqueness", r => r.Uniqueness), ("f1", r => r.Detection!.F1) })
+                    recovery[string.Create(CultureInfo.InvariantCulture, $"{SaeToFeatures}.{metric}.width{width}")] = recovered.Average(value);
             }
         }
         progress?.Report(new StudyProgress("capacity: widths", total, total));
-        return rows;
+        return (rows, recovery);
     }
 
     /// <summary>Mutual k-NN and CKA between every pair of sets (over pairs) and of each set with the features (over seeds).</summary>
@@ -130,7 +141,7 @@ public static class CapacityStudy
         return new Row(width, comparison, metric, mean, sem, values.Length);
     }
 
-    private static StudyOutcome Outcome(IReadOnlyList<Row> rows, CapacityStudyOptions options)
+    private static StudyOutcome Outcome(IReadOnlyList<Row> rows, IReadOnlyDictionary<string, double> recovery, CapacityStudyOptions options)
     {
         var table = new[]
         {
@@ -141,7 +152,7 @@ public static class CapacityStudy
             TableColumn.Float64("sem", rows.Select(r => r.Sem).ToArray()),
             TableColumn.Int32("count", rows.Select(r => r.Count).ToArray()),
         };
-        var summary = new Dictionary<string, double>();
+        var summary = new Dictionary<string, double>(recovery);
         List<(string Label, double[] X, double[] Mean, double[] Error, bool Dashed)> Series(params string[] comparisons)
         {
             var series = new List<(string Label, double[] X, double[] Mean, double[] Error, bool Dashed)>();

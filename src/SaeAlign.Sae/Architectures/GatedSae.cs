@@ -85,7 +85,7 @@ internal sealed class GatedArchitecture : SaeArchitecture<GatedSaeConfig>
 
     public override SaeLensEncoder ReadSaeLensEncoder(SaeLensTensors tensors)
     {
-        var (wEnc, bGate, rMag, bMag) = (tensors.Matrix("W_enc"), tensors.Get("b_gate"), tensors.Get("r_mag"), tensors.Get("b_mag"));
+        var (wEnc, bGate, rMag, bMag) = (tensors.Matrix("W_enc"), tensors.Latents("b_gate"), tensors.Latents("r_mag"), tensors.Latents("b_mag"));
         int dSae = bMag.Length;
         var scale = Array.ConvertAll(rMag, r => (float)Math.Exp(r));
         var folded = new float[wEnc.Length];

@@ -209,6 +209,10 @@ public sealed class SaeLensTensors
     /// <summary>The values of <paramref name="name"/>, or null when the file does not have it.</summary>
     public float[]? Find(string name) => tensors.TryGetValue(name, out var tensor) ? tensor.Values : null;
 
+    /// <summary>A per-latent vector: <paramref name="name"/> with exactly d_sae values.</summary>
+    public float[] Latents(string name) => Get(name) is var values && values.Length == dSae ? values
+        : throw new InvalidInputException($"{path}: '{name}' has {values.Length} values; cfg.json's d_sae needs {dSae}.");
+
     /// <summary>An encoder matrix as row-major [d_in, d_sae], however the file orients it.</summary>
     public float[] Matrix(string name) => Matrix(name, dIn, dSae);
 

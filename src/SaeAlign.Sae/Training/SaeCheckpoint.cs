@@ -61,7 +61,7 @@ internal sealed class SaeCheckpoint
         if (!File.Exists(path)) throw new InvalidInputException($"{Named("resume")}: no checkpoint at {path}.");
         var (tensors, metadata) = Safetensors.Read(path);
         string Meta(string key) => metadata.TryGetValue(key, out var v) ? v : throw new InvalidInputException($"{path}: not a SaeAlign checkpoint (no '{key}').");
-        var saved = JsonNode.Parse(Meta(ConfigKey))!.AsObject();
+        var saved = Normalized(JsonNode.Parse(Meta(ConfigKey))!.AsObject());
         var current = JsonSerializer.SerializeToNode(config, SaeConfig.Json)!.AsObject();
         var differing = current.Select(kv => kv.Key).Union(saved.Select(kv => kv.Key))
             .Where(key => !JsonNode.DeepEquals(current[key], saved[key])).ToArray();
@@ -74,6 +74,19 @@ internal sealed class SaeCheckpoint
         return new SaeCheckpoint(path, tensors,
             int.Parse(Meta(StepKey), CultureInfo.InvariantCulture),
             double.Parse(Meta(ScaleKey), CultureInfo.InvariantCulture), curve);
+    }
+
+    /// <summary>A saved config as this version writes it, so one written by an earlier version compares by its values; as saved when it does not read.</summary>
+    private static JsonObject Normalized(JsonObject saved)
+    {
+        try
+        {
+            return SaeConfigFields.Write(SaeConfigFields.Read(saved, earlier: true));
+        }
+        catch (InvalidInputException)
+        {
+            return saved;
+        }
     }
 
     /// <summary>Copies the saved state into a freshly built model, optimiser and dead-latent counter.</summary>

@@ -20,8 +20,8 @@ public sealed record SaeConfigField(string Name, Type Type, string Description, 
 /// <summary>
 /// A config as fields: what <c>sae train</c>'s options, the <c>train-sae</c> job and the pipeline's <c>sae</c> object give.
 /// The architecture's defaults hold for every field not given; a field of another architecture is an error, as is
-/// an unknown one. Configs written before the settings moved into their architectures used longer names for some
-/// fields (<c>learningRate</c>); config files with those still read.
+/// an unknown one. Configs written before the settings moved into their architectures (longer names such as
+/// <c>learningRate</c>, every architecture's fields in every config) still read from config files, checkpoints and queued jobs.
 /// </summary>
 public static class SaeConfigFields
 {
@@ -45,13 +45,18 @@ public static class SaeConfigFields
     public static IReadOnlyList<SaeConfigField> All { get; } = Collect();
 
     /// <summary>The config these fields give; a bad value is <see cref="InvalidInputException"/> naming its field.</summary>
-    /// <param name="earlierNames">Also read the names configs were written with before (<c>learningRate</c>), as config files may hold them.</param>
-    public static SaeConfig Read(JsonObject fields, bool earlierNames = false)
+    /// <param name="earlier">
+    /// The fields may have been written by an earlier version (config files, checkpoints, queued jobs), which named some
+    /// settings otherwise (<c>learningRate</c>), wrote every architecture's settings into every config, and wrote 0 for
+    /// "d_sae = 8 x d_in" and "train by epochs": read those as they were meant.
+    /// </param>
+    public static SaeConfig Read(JsonObject fields, bool earlier = false)
     {
         var given = new List<(string Key, string Name, JsonNode? Value)>();
         foreach (var (key, value) in fields)
         {
-            string name = key == ArchitectureOption ? ArchitectureField : earlierNames ? EarlierNames.GetValueOrDefault(key, key) : key;
+            string name = key == ArchitectureOption ? ArchitectureField : earlier ? EarlierNames.GetValueOrDefault(key, key) : key;
+            if (earlier && name is "steps" or "dSae" && value is JsonValue zero && zero.TryGetValue<int>(out var sentinel) && sentinel == 0) continue;
             foreach (var same in given.Where(g => g.Name == name))
                 throw new InvalidInputException($"{Named(same.Key)} and {Named(key)} are the same setting; give it once.");
             given.Add((key, name, value));
@@ -66,7 +71,9 @@ public static class SaeConfigFields
         var config = (SaeConfig)type.CreateObject!();
         foreach (var (key, name, value) in given.Where(g => g.Name != ArchitectureField))
         {
-            var property = type.Properties.FirstOrDefault(p => p.Name == name) ?? throw NotASetting(key, name, architecture);
+            var property = type.Properties.FirstOrDefault(p => p.Name == name);
+            if (property is null && earlier && All.Any(f => f.Name == name)) continue; // another architecture's setting, written by an earlier version
+            if (property is null) throw NotASetting(key, name, architecture);
             property.Set!(config, Value(key, value, property.PropertyType));
         }
         bool steps = given.Any(g => g is { Name: "steps", Value: not null }), epochs = given.Any(g => g is { Name: "epochs", Value: not null });
@@ -94,9 +101,11 @@ public static class SaeConfigFields
         {
             return value.Deserialize(type, SaeConfig.Json);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            throw new InvalidInputException($"{Named(key)}: expected {JsonInputError.Expected(type)}, got {value.ToJsonString()}.");
+            string given = value is JsonValue v && v.TryGetValue<double>(out var number) && !double.IsFinite(number)
+                ? number.ToString(System.Globalization.CultureInfo.InvariantCulture) : value.ToJsonString();
+            throw new InvalidInputException($"{Named(key)}: expected {JsonInputError.Expected(type)}, got {given}.");
         }
     }
 
@@ -139,12 +148,12 @@ internal sealed class SaeConfigJsonConverter : JsonConverter<SaeConfig>
         if (JsonNode.Parse(ref reader) is not JsonObject fields) throw new JsonException("expected an object of SAE settings");
         try
         {
-            return SaeConfigFields.Read(fields, earlierNames: true);
+            return SaeConfigFields.Read(fields, earlier: true);
         }
         catch (InvalidInputException e)
         {
-            // The field at fault, so that a spec's error points at it ($.sae when it names none).
-            throw new JsonException(e.Message.TrimEnd('.'), e.Input.Field is { } field ? $"$.{field.Name}" : null, null, null, e);
+            // No path: System.Text.Json then adds where the config is (a spec's $.sae) and the line; the message names the field.
+            throw new JsonException(e.Message.TrimEnd('.'), e);
         }
     }
 

@@ -8,7 +8,7 @@ using static SaeAlign.Core.InputField;
 namespace SaeAlign.Sae;
 
 /// <summary>What a finished <see cref="SaeTrainingRun"/> wrote and measured.</summary>
-public sealed record SaeRunResult(string Folder, SaeConfig Config, SaeTrainingResult Training, (double MeanMaxCosine, int Recovered)? Recovery, IReadOnlyList<string> Files);
+public sealed record SaeRunResult(string Folder, SaeConfig Config, SaeTrainingResult Training, GroundTruthRecovery? Recovery, IReadOnlyList<string> Files);
 
 /// <summary>
 /// <c>saealign sae train</c> end to end: read the activations (NaN/Inf is an error naming row and column),
@@ -30,8 +30,9 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
     public static string CheckpointPathFor(string outputFolder) =>
         Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputFolder)) + ".checkpoint.safetensors";
 
-    /// <summary><paramref name="trueFeatures"/>: toy-model feature directions [n, d_in] for the recovery metrics, or null.</summary>
-    public SaeRunResult Run(string activationsPath, string outputFolder, bool force, ModelWeights? trueFeatures = null,
+    /// <param name="trueFeatures">Toy-model feature directions [n, d_in] for the recovery metrics, or null.</param>
+    /// <param name="trueActivations">The true features' activations on the same rows as the activations, for the detection scores, or null.</param>
+    public SaeRunResult Run(string activationsPath, string outputFolder, bool force, ModelWeights? trueFeatures = null, ActivationSet? trueActivations = null,
         IProgress<SaeTrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
@@ -40,6 +41,9 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
         if (trueFeatures is not null)
             InvalidInputException.Require(trueFeatures.Neurons == data.Columns,
                 $"{Named("trueFeatures")}: the toy model has {trueFeatures.Neurons} neurons but {activationsPath} has {data.Columns} columns.");
+        if (trueActivations is not null)
+            InvalidInputException.Require(trueFeatures is not null && trueActivations.Rows == data.Rows && trueActivations.Columns == trueFeatures.Features,
+                $"{Named("trueActivations")}: {trueActivations.Rows} rows of {trueActivations.Columns} features, but {activationsPath} has {data.Rows} rows and the toy model {trueFeatures?.Features ?? 0} features.");
         var timings = new Dictionary<string, double> { ["read"] = clock.Elapsed.TotalSeconds };
         using var run = RunFolder.Create(outputFolder, force);
 
@@ -49,7 +53,7 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
         timings["train"] = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
-        var recovery = trueFeatures is null ? ((double, int)?)null : SaeMetrics.FeatureRecovery(trueFeatures.W, trueFeatures.Features, training.Dictionary);
+        var recovery = trueFeatures is null ? null : Recovery(training, trueFeatures.W, trueFeatures.Features, data, trueActivations, cancellationToken);
         string[] files = [.. WriteFiles(run, training, recovery, Path.GetFileName(activationsPath)), RunFolder.ManifestFileName];
         timings["write"] = clock.Elapsed.TotalSeconds;
         run.Commit(new RunManifest(Kind, JsonSerializer.SerializeToNode(config, SaeConfig.Json), [config.Seed], SoftwareVersions.Current, timings));
@@ -57,12 +61,21 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
         return new SaeRunResult(run.FinalPath, config, training, recovery, files);
     }
 
+    /// <summary>Ground-truth recovery on the rows the trainer held out (all rows when it trained on all), as its evaluation.</summary>
+    public static GroundTruthRecovery Recovery(SaeTrainingResult training, float[] directions, int features, ActivationSet data, ActivationSet? trueActivations,
+        CancellationToken cancellationToken)
+    {
+        int first = training.TrainRows < data.Rows ? training.TrainRows : 0;
+        return GroundTruthRecovery.Measure(training.Dictionary, directions, features, data.Slice(first, data.Rows - first),
+            trueActivations?.Slice(first, data.Rows - first), cancellationToken);
+    }
+
     /// <summary>
     /// Writes a run folder's files but its manifest, which the caller commits, and returns their names. Also the
     /// pipeline's SAE stage's writer, so that its folder is this one and goes wherever a <c>sae train</c> folder does.
     /// </summary>
     /// <param name="activations">What the SAE was trained on, as the summary names it.</param>
-    public static IReadOnlyList<string> WriteFiles(RunFolder run, SaeTrainingResult training, (double MeanMaxCosine, int Recovered)? recovery, string activations)
+    public static IReadOnlyList<string> WriteFiles(RunFolder run, SaeTrainingResult training, GroundTruthRecovery? recovery, string activations)
     {
         var files = new List<string>();
         void Write(string name, Action<string> write)
@@ -114,6 +127,24 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
         return (Column<int[]>("step"), Column<float[]>("loss"));
     }
 
+    /// <summary>The ground-truth recovery a run folder's summary holds, or null (trained without true features, or before it was recorded).</summary>
+    public static GroundTruthRecovery? ReadRecovery(string folder)
+    {
+        string path = Path.Combine(folder, SummaryFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var summary = JsonDocument.Parse(File.ReadAllText(path));
+            return summary.RootElement.TryGetProperty("groundTruth", out var recovery) && recovery.ValueKind == JsonValueKind.Object
+                ? recovery.Deserialize<GroundTruthRecovery>(SaeConfig.Json)
+                : null;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"{path}: malformed summary ({e.Message}).", e);
+        }
+    }
+
     /// <summary>Eight bins of latent density (SAELens' density histogram): never firing, six log10 decades from 1e-6 to 1 (the lowest also takes densities under 1e-6), and firing on every row.</summary>
     public static IReadOnlyList<(string Bin, int Latents)> DensityHistogram(float[] density)
     {
@@ -127,7 +158,7 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
         return bins;
     }
 
-    private static object Summary(SaeTrainingResult training, (double MeanMaxCosine, int Recovered)? recovery, string activations) => new
+    private static object Summary(SaeTrainingResult training, GroundTruthRecovery? recovery, string activations) => new
     {
         activations,
         steps = training.Steps,
@@ -141,5 +172,6 @@ public sealed class SaeTrainingRun(SaeConfig config, SaeTrainerOptions options)
         densityHistogram = DensityHistogram(training.Evaluation.Density).Select(b => new { bin = b.Bin, latents = b.Latents }),
         meanMaxCosine = recovery?.MeanMaxCosine,
         featuresRecovered = recovery?.Recovered,
+        groundTruth = recovery,
     };
 }

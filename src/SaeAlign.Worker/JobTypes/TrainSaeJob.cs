@@ -21,6 +21,8 @@ public sealed record TrainSaeSpec
     public TopKDecoding? Decode { get; init; }
     /// <summary>Toy model weights (weights_seedS.parquet) for the feature-recovery metrics, or null.</summary>
     public string? TrueFeatures { get; init; }
+    /// <summary>The toy's feature activations on the same rows (eval_features.parquet), for the detection scores, or null.</summary>
+    public string? TrueActivations { get; init; }
     /// <summary>Steps between checkpoints; 0 turns them off (then a killed job starts over).</summary>
     public int? CheckpointEvery { get; init; }
     /// <summary>Folder (relative to the data root) that receives the hash-named run folder.</summary>
@@ -29,7 +31,9 @@ public sealed record TrainSaeSpec
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Sae { get; init; }
 
-    public SaeConfig ToConfig() => SaeConfigFields.Read(new JsonObject((Sae ?? []).Select(f => KeyValuePair.Create(f.Key, JsonNode.Parse(f.Value.GetRawText())))));
+    /// <param name="stored">The spec was normalized before (by this or an earlier version) and queued, rather than given by a user now.</param>
+    public SaeConfig ToConfig(bool stored = false) =>
+        SaeConfigFields.Read(new JsonObject((Sae ?? []).Select(f => KeyValuePair.Create(f.Key, JsonNode.Parse(f.Value.GetRawText())))), earlier: stored);
 }
 
 /// <summary>
@@ -52,12 +56,15 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         config.Validate(dIn: null);
         int every = spec.CheckpointEvery ?? DefaultCheckpointEvery;
         InvalidInputException.Require(every >= 0, $"checkpointEvery must be zero or positive, got {every}.");
+        InvalidInputException.Require(spec.TrueActivations is null || spec.TrueFeatures is not null,
+            $"{InputField.Named("trueActivations")} needs {InputField.Named("trueFeatures")}: the latents are matched to features by direction.");
         return spec with
         {
             Sae = SaeConfigFields.Write(config).ToDictionary(f => f.Key, f => f.Value.Deserialize<JsonElement>()),
             Activations = root.ExistingFile(spec.Activations, "activations", ".parquet", ".npy"),
             Decode = spec.Decode ?? TopKDecoding.Sparse,
             TrueFeatures = spec.TrueFeatures is null ? null : root.ExistingFile(spec.TrueFeatures, "trueFeatures", ".parquet"),
+            TrueActivations = spec.TrueActivations is null ? null : root.ExistingFile(spec.TrueActivations, "trueActivations", ".parquet", ".npy"),
             CheckpointEvery = every,
             Out = root.Relative(spec.Out ?? DefaultOut, "out"),
         };
@@ -77,6 +84,7 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
             SparseDecoder = spec.Decode == TopKDecoding.Sparse ? decoder => OwnedSparseDecoder.Of(new EmbeddingBagDecoder(decoder), bag => bag.Decode) : null,
         };
         var truth = spec.TrueFeatures is null ? null : ModelWeightsParquet.Read(run.Root.Resolve(spec.TrueFeatures, "trueFeatures"));
+        var truthRows = spec.TrueActivations is null ? null : ActivationFile.Read(run.Root.Resolve(spec.TrueActivations, "trueActivations"), cancellationToken);
         // The trainer reports every steps/200 steps; the log gets the first report past each tenth.
         int logged = -1;
         var progress = new ProgressCallback<SaeTrainingProgress>(p =>
@@ -89,8 +97,8 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         });
         try
         {
-            var result = new SaeTrainingRun(spec.ToConfig(), options)
-                .Run(run.Root.Resolve(spec.Activations!, "activations"), run.OutputFolder, force: false, truth, progress, cancellationToken);
+            var result = new SaeTrainingRun(spec.ToConfig(stored: true), options)
+                .Run(run.Root.Resolve(spec.Activations!, "activations"), run.OutputFolder, force: false, truth, truthRows, progress, cancellationToken);
             var evaluation = result.Training.Evaluation;
             if (result.Training.ResumedFromStep > 0)
                 run.Log.LogInformation("Resumed from the checkpoint at step {Step}.", result.Training.ResumedFromStep);

@@ -43,6 +43,9 @@ public class CapacityStudyTests : StudyTest
             Assert.That(between[^1], Is.GreaterThan(between[0]), $"{m} between models");
         }
         Assert.That(Curve(CapacityStudy.SaeToFeatures, "cka"), Is.All.GreaterThan(0.05));
+        foreach (var w in Small.SaeWidths)
+            foreach (var recovery in new[] { "mcc", "uniqueness", "f1" })
+                Assert.That(result.Summary[$"{CapacityStudy.SaeToFeatures}.{recovery}.width{w}"], Is.InRange(0.0, 1.0), $"{recovery} at {w} latents");
         Assert.That(result.Files, Is.SupersetOf(new[] { "alignment_vs_width.png", "sae_alignment_vs_width.png" }));
         AssertFigures(result);
     }

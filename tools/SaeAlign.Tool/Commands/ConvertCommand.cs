@@ -43,12 +43,21 @@ internal static class ConvertCommand
     private static object ConvertSae(ParseResult parse, string from, string into, Option<string?> to, Option<string?> layout, Option<bool> force)
     {
         InvalidInputException.Require(parse.GetValue(layout) is null, $"--layout: {from} is an SAE; --layout applies to activation files.");
-        var format = parse.GetValue(to) is { } name ? OptionValues.Enum<SaeFormat>(name, "--to")
+        var format = parse.GetValue(to) is { } name ? Format(name)
             : into.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? SaeFormat.Parquet : SaeFormat.SaeLens;
         var dictionary = DictionaryFile.Read(from, InputField.Argument("IN"));
         DictionaryFile.Write(dictionary, into, InputField.Argument("OUT"), format, parse.GetValue(force), from);
         return new { output = Path.GetFullPath(into), format = format.ToString().ToLowerInvariant(), architecture = dictionary.Architecture.Name, dIn = dictionary.DIn, dSae = dictionary.DSae };
     }
+
+    /// <summary>--to as users spell the formats (saelens, not the enum's sae-lens).</summary>
+    private static SaeFormat Format(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "parquet" => SaeFormat.Parquet,
+        "saelens" => SaeFormat.SaeLens,
+        "sparsify" => SaeFormat.Sparsify,
+        _ => throw new InvalidInputException($"--to: unknown format '{name}'. Use one of: parquet, saelens, sparsify."),
+    };
 
     private static object ConvertActivations(ParseResult parse, string from, string into, Option<string?> to, Option<string?> layout, Option<bool> force,
         CancellationToken cancellationToken)

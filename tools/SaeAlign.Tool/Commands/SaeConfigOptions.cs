@@ -60,7 +60,7 @@ internal sealed class SaeConfigOptions
                 int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var item) ? JsonValue.Create(item)
                 : throw new InvalidInputException($"{InputField.Named(field.Name)}: expected comma-separated integers, got '{text}'."))]);
         if (type == typeof(double))
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number)
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) ? JsonValue.Create(number)
                 : throw new InvalidInputException($"{InputField.Named(field.Name)}: expected a number, got '{text}'.");
         return JsonValue.Create(text.Trim());
     }

@@ -18,7 +18,8 @@ internal static class SaeTrainCommand
         var activations = new Option<string>("--activations") { Description = "Activation file (.parquet or .npy), rows = stimuli.", Required = true };
         var training = new SaeConfigOptions();
         var decode = new Option<string>("--decode") { Description = "topk decoding in training: sparse (embedding_bag, B·k·d_in) or dense.", DefaultValueFactory = _ => "sparse" };
-        var trueFeatures = new Option<string?>("--true-features") { Description = "Toy model weights (weights_seedS.parquet): report mean max cosine and features recovered above 0.9." };
+        var trueFeatures = new Option<string?>("--true-features") { Description = "Toy model weights (weights_seedS.parquet): report ground-truth recovery on the held-out rows (MCC, mean max cosine, uniqueness, explained variance, shrinkage)." };
+        var trueActivations = new Option<string?>("--true-activations") { Description = "The toy's feature activations on the same rows (eval_features.parquet), with --true-features: each latent's precision, recall and F1 as a detector of its feature." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Steps between checkpoints (DIR.checkpoint.safetensors; 0: none); Ctrl-C then also writes one.", DefaultValueFactory = _ => 0 };
         var resume = new Option<bool>("--resume") { Description = "Continue from DIR.checkpoint.safetensors; the options must be the same." };
         var output = new Option<string>("--out") { Description = "Run folder to write.", Required = true };
@@ -30,7 +31,7 @@ internal static class SaeTrainCommand
             activations,
         };
         training.AddTo(command);
-        foreach (var option in new Option[] { decode, trueFeatures, checkpointEvery, resume, output, force }) command.Add(option);
+        foreach (var option in new Option[] { decode, trueFeatures, trueActivations, checkpointEvery, resume, output, force }) command.Add(option);
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
@@ -46,6 +47,8 @@ internal static class SaeTrainCommand
                     : null,
             };
             var truth = parse.GetValue(trueFeatures) is { } path ? ModelWeightsParquet.Read(path) : null;
+            InvalidInputException.Require(truth is not null || parse.GetValue(trueActivations) is null, $"--true-activations needs --true-features: the latents are matched to features by direction.");
+            var truthRows = parse.GetValue(trueActivations) is { } rowsPath ? ActivationFile.Read(rowsPath, cancellationToken) : null;
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
             var runner = new SaeTrainingRun(config, options);
@@ -55,8 +58,8 @@ internal static class SaeTrainCommand
             try
             {
                 result = settings.Quiet
-                    ? runner.Run(activationsPath, outputPath, replace, truth, cancellationToken: cancellationToken)
-                    : WithProgress(console, p => runner.Run(activationsPath, outputPath, replace, truth, p, cancellationToken));
+                    ? runner.Run(activationsPath, outputPath, replace, truth, truthRows, cancellationToken: cancellationToken)
+                    : WithProgress(console, p => runner.Run(activationsPath, outputPath, replace, truth, truthRows, p, cancellationToken));
             }
             catch (OperationCanceledException) when (File.Exists(SaeTrainingRun.CheckpointPathFor(outputPath)))
             {
@@ -102,6 +105,7 @@ internal static class SaeTrainCommand
                 evaluation = new { rows = evaluation.Rows, mse = evaluation.Mse, fvu = evaluation.Fvu, l0 = evaluation.L0, deadFraction = evaluation.DeadFraction },
                 meanMaxCosine = result.Recovery?.MeanMaxCosine,
                 featuresRecovered = result.Recovery?.Recovered,
+                groundTruth = result.Recovery,
             }, SaeConfig.Json));
             return;
         }
@@ -112,7 +116,13 @@ internal static class SaeTrainCommand
             evaluation.L0.ToString("0.00", CultureInfo.InvariantCulture), evaluation.DeadFraction.ToString("P1", CultureInfo.InvariantCulture));
         console.Results.Write(table);
         if (result.Recovery is { } recovery)
-            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"True features: mean max cosine {recovery.MeanMaxCosine:0.000}, recovered above 0.9: {recovery.Recovered}"));
+        {
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"True features: mean max cosine {recovery.MeanMaxCosine:0.000}, recovered above 0.9: {recovery.Recovered}, MCC {recovery.Mcc:0.000}, uniqueness {recovery.Uniqueness:0.000}, explained variance {recovery.ExplainedVariance:0.000}, shrinkage {recovery.Shrinkage:0.000}"));
+            if (recovery.Detection is { } d)
+                console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Latents as feature detectors: precision {d.Precision:0.000}, recall {d.Recall:0.000}, F1 {d.F1:0.000}, accuracy {d.Accuracy:0.000} (true L0 {d.TrueL0:0.00})"));
+        }
         console.Out.WriteLine($"Run folder: {result.Folder}");
     }
 }
