@@ -223,13 +223,7 @@ public sealed class SaeLensTensors
     private static float[] Oriented(SafeTensor tensor, int rows, int columns, string name, string path)
     {
         if (tensor.Shape is [var r, var c] && r == rows && c == columns) return tensor.Values;
-        if (tensor.Shape is [var r2, var c2] && r2 == columns && c2 == rows)
-        {
-            var transposed = new float[tensor.Values.Length];
-            for (int i = 0; i < columns; i++)
-                for (int j = 0; j < rows; j++) transposed[(long)j * columns + i] = tensor.Values[(long)i * rows + j];
-            return transposed;
-        }
+        if (tensor.Shape is [var r2, var c2] && r2 == columns && c2 == rows) return SparsifyFolder.Transposed(tensor.Values, columns, rows);
         throw new InvalidInputException($"{path}: '{name}' has shape [{string.Join(", ", tensor.Shape)}]; cfg.json's d_in and d_sae need [{rows}, {columns}].");
     }
 

@@ -79,7 +79,7 @@ public static class SparsifyFolder
     }
 
     /// <summary>[rows, columns] row-major as [columns, rows] row-major.</summary>
-    private static float[] Transposed(float[] values, int rows, int columns)
+    internal static float[] Transposed(float[] values, int rows, int columns)
     {
         var transposed = new float[values.LongLength];
         for (int r = 0; r < rows; r++)
