@@ -37,6 +37,14 @@ public sealed record ActivationSet
     public ActivationSet Slice(int first, int count) =>
         new(Values.AsSpan(first * Columns, count * Columns).ToArray(), count, Columns, Stimuli.AsSpan(first, count).ToArray(), UnitNames);
 
+    /// <summary>The rows <paramref name="rows"/> in that order (repeats allowed), with their stimulus ids: a permutation or resample of the stimuli.</summary>
+    public ActivationSet Gather(int[] rows)
+    {
+        var values = new float[(long)rows.Length * Columns];
+        for (int r = 0; r < rows.Length; r++) Row(rows[r]).CopyTo(values.AsSpan((int)((long)r * Columns)));
+        return new ActivationSet(values, rows.Length, Columns, rows.Select(r => Stimuli[r]).ToArray(), UnitNames);
+    }
+
     /// <summary>The unit names the Parquet layout uses when none are given: u0000, u0001, ...</summary>
     public static IReadOnlyList<string> DefaultUnitNames(int columns) =>
         Enumerable.Range(0, columns).Select(i => $"u{i:D4}").ToArray();

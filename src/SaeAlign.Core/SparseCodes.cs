@@ -73,6 +73,21 @@ public sealed record SparseCodes
             Stimuli[first..(first + count)], UnitNames);
     }
 
+    /// <summary>The rows <paramref name="rows"/> in that order (repeats allowed), with their stimulus ids: a permutation or resample of the stimuli.</summary>
+    public SparseCodes Gather(int[] rows)
+    {
+        var rowStart = new long[rows.Length + 1];
+        for (int r = 0; r < rows.Length; r++) rowStart[r + 1] = rowStart[r] + RowStart[rows[r] + 1] - RowStart[rows[r]];
+        var index = new int[rowStart[^1]];
+        var value = new float[rowStart[^1]];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            RowIndex(rows[r]).CopyTo(index.AsSpan((int)rowStart[r]));
+            RowValues(rows[r]).CopyTo(value.AsSpan((int)rowStart[r]));
+        }
+        return new SparseCodes(rows.Length, Columns, rowStart, index, value, rows.Select(r => Stimuli[r]).ToArray(), UnitNames);
+    }
+
     /// <summary>Appends rows one at a time; the arrays grow geometrically.</summary>
     public sealed class Builder(int columns)
     {

@@ -52,13 +52,8 @@ public static class Comparisons
             // Callers pair the stimuli once (the pipeline by construction, a replay when it reads its files).
             var report = x is null || y is null
                 ? AlignmentRunner.Run(new InMemoryPairedRows(source.Neurons, target.Neurons, sourceName, targetName, compareStimuli: false), options, cancellationToken)
-                : SparseAlignmentRunner.Run(x, y, options,
-                    () => new InMemoryPairedRows(x.ToDense(), y.ToDense(), sourceName, targetName, compareStimuli: false), cancellationToken);
-            foreach (var metric in report.Metrics)
-            {
-                var folds = metric.FoldScores.Count > 0 ? metric.FoldScores : [metric.Score];
-                rows.AddRange(folds.Select((score, fold) => new AlignmentScore(neurons, comparison, metric.Metric, source.Seed, target.Seed, fold, score)));
-            }
+                : SparseAlignmentRunner.Run(x, y, options, cancellationToken);
+            rows.AddRange(AlignmentScore.Of(report, neurons, comparison, source.Seed, target.Seed));
             scored?.Invoke(comparison);
             // Each comparison's working set (cross-sum buffers, cached rows, transport candidates) is garbage now; wide
             // codes make it hundreds of megabytes, which the GC would otherwise carry into the next comparison.

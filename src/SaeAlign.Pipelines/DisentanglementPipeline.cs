@@ -169,6 +169,8 @@ public sealed class DisentanglementPipeline
             ["sae"] = JsonSerializer.SerializeToNode(saeConfig, SaeConfig.Json),
             ["metrics"] = new JsonArray(spec.Metrics.Select(x => (JsonNode)x).ToArray()),
             ["cv"] = spec.Cv,
+            ["nullPermutations"] = spec.NullPermutations,
+            ["bootstrap"] = spec.Bootstrap,
             // The stage also keeps the feature-recovery figure's data, from this many held-out rows.
             ["figureRows"] = figureRows,
         };
@@ -183,7 +185,7 @@ public sealed class DisentanglementPipeline
             ProcessMemory.Release();
             progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
 
-            var options = new AlignmentOptions { Metrics = spec.Metrics, Cv = CrossValidation.Parse(spec.Cv) };
+            var options = spec.AlignmentOptions();
             var pairs = Enumerable.Range(0, models.Count).SelectMany(i => Enumerable.Range(0, models.Count).Where(j => j != i).Select(j => (i, j))).ToArray();
             int done = 0;
             var rows = Concurrently.Map(pairs.Length, parallelism, ct, p => Comparisons.Score(m, representations[pairs[p].i], representations[pairs[p].j], options,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SaeAlign.Alignment;
 using SaeAlign.Data;
 using SaeAlign.Sae;
 using SaeAlign.ToyModels;
@@ -38,8 +39,9 @@ public static class PipelineReport
 
         Add("scores.parquet", path => AlignmentScore.Write(path, scores));
         var summaries = AlignmentSummary.Of(scores);
-        Add("summary.json", path => AtomicFile.WriteAllText(path, SummaryJson(summaries)));
-        Add("summary.md", path => AtomicFile.WriteAllText(path, Markdown(title, summaries)));
+        var changes = AlignmentSummary.Changes(scores);
+        Add("summary.json", path => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { summaries, changePercent = changes }, ToyModelConfig.Json)));
+        Add("summary.md", path => AtomicFile.WriteAllText(path, Markdown(title, summaries, changes)));
 
         var metrics = summaries.Select(s => s.Metric).Distinct().ToArray();
         foreach (int m in summaries.Select(s => s.Neurons).Distinct())
@@ -47,7 +49,9 @@ public static class PipelineReport
             Add($"alignment_m{m}.png", path => ReportPlots.AlignmentBars(path,
                 $"{title}, m = {m}: " + string.Join(", ", metrics.Select(metric => $"{metric} {FormatChange(AlignmentSummary.RelativeChangePercent(summaries, m, metric))}")),
                 metrics, Comparisons.All,
-                (metric, comparison) => summaries.FirstOrDefault(s => s.Neurons == m && s.Metric == metric && s.Comparison == comparison) is { } s ? (s.Mean, s.Sem) : null));
+                (metric, comparison) => summaries.FirstOrDefault(s => s.Neurons == m && s.Metric == metric && s.Comparison == comparison) is { } s
+                    ? new ReportPlots.BarScore(s.Mean, s.Sem, s.Calibration is { NullLow: { } low, NullHigh: { } high } ? (low, high) : null)
+                    : null));
         }
         foreach (var width in widths)
         {
@@ -93,19 +97,20 @@ public static class PipelineReport
     private static readonly JsonSerializerOptions StabilityJsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>The before/after table as Markdown: one row per width and metric, one column per comparison, then the relative change.</summary>
-    public static string Markdown(string title, IReadOnlyList<AlignmentSummary> summaries)
+    public static string Markdown(string title, IReadOnlyList<AlignmentSummary> summaries, IReadOnlyList<AlignmentChange> changes)
     {
         var text = new StringBuilder();
         text.AppendLine($"# {title}: alignment before and after disentanglement").AppendLine();
         text.AppendLine("Mean ± SEM over cross-validation folds (model pairs averaged within a fold). " +
             "Change = (sae->sae / neuron->neuron - 1) x 100%.").AppendLine();
+        if (Legend(summaries) is { Length: > 0 } legend) text.AppendLine(legend).AppendLine();
         text.AppendLine($"| neurons | metric | {string.Join(" | ", Comparisons.All)} | change |");
         text.AppendLine($"|---|---|{string.Concat(Comparisons.All.Select(_ => "---|"))}---|");
         foreach (var group in summaries.GroupBy(s => (s.Neurons, s.Metric)))
         {
-            var cells = Comparisons.All.Select(c => group.FirstOrDefault(s => s.Comparison == c) is { } s
-                ? string.Create(CultureInfo.InvariantCulture, $"{s.Mean:0.0000} ± {s.Sem:0.0000}") : "");
-            text.AppendLine($"| {group.Key.Neurons} | {group.Key.Metric} | {string.Join(" | ", cells)} | {FormatChange(AlignmentSummary.RelativeChangePercent(summaries, group.Key.Neurons, group.Key.Metric))} |");
+            var cells = Comparisons.All.Select(c => group.FirstOrDefault(s => s.Comparison == c) is { } s ? FormatScore(s, "<br>") : "");
+            var change = changes.First(c => c.Neurons == group.Key.Neurons && c.Metric == group.Key.Metric);
+            text.AppendLine($"| {group.Key.Neurons} | {group.Key.Metric} | {string.Join(" | ", cells)} | {FormatChange(change, "<br>")} |");
         }
         return text.ToString();
     }
@@ -113,8 +118,38 @@ public static class PipelineReport
     public static string FormatChange(double? percent) =>
         percent is { } p ? string.Create(CultureInfo.InvariantCulture, $"{p:+0.0;-0.0;0.0}%") : "n/a";
 
-    private static string SummaryJson(IReadOnlyList<AlignmentSummary> summaries) =>
-        JsonSerializer.Serialize(new { summaries, changePercent = AlignmentSummary.Changes(summaries) }, ToyModelConfig.Json);
+    /// <summary>A change with its bootstrap interval and its calibrated counterpart, when they exist, one per line.</summary>
+    public static string FormatChange(AlignmentChange change, string newLine)
+    {
+        var lines = new List<string> { FormatChange(change.Percent) };
+        if (change.PercentLow is { } low && change.PercentHigh is { } high)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"[{low:+0.0;-0.0;0.0}, {high:+0.0;-0.0;0.0}]"));
+        if (change.CalibratedPercent is { } calibrated) lines.Add($"cal {FormatChange(calibrated)}");
+        return string.Join(newLine, lines);
+    }
+
+    /// <summary>Mean ± SEM, then the calibrated score and p-value, then the bootstrap interval, when they exist, one per line.</summary>
+    public static string FormatScore(AlignmentSummary summary, string newLine)
+    {
+        var lines = new List<string> { string.Create(CultureInfo.InvariantCulture, $"{summary.Mean:0.0000} ± {summary.Sem:0.0000}") };
+        if (summary.Calibration?.Calibrated is { } calibrated)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"cal {calibrated:0.0000} p {summary.Calibration.PValue:0.000}"));
+        if (summary.Calibration is { IntervalLow: { } low, IntervalHigh: { } high })
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"[{low:0.0000}, {high:0.0000}]"));
+        return string.Join(newLine, lines);
+    }
+
+    /// <summary>How to read the calibration lines of <see cref="FormatScore"/>; empty when no replicate ran.</summary>
+    public static string Legend(IReadOnlyList<AlignmentSummary> summaries)
+    {
+        int permutations = summaries.Max(s => s.Calibration?.Permutations ?? 0), bootstraps = summaries.Max(s => s.Calibration?.Bootstraps ?? 0);
+        var parts = new List<string>();
+        if (permutations > 0)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"cal = score − mean of {permutations} permutation-null scores (the target's stimuli shuffled within folds), p = empirical p-value (smallest possible {1.0 / (permutations + 1):0.000})"));
+        if (bootstraps > 0)
+            parts.Add($"[low, high] = {ScoreCalibration.Confidence * 100:0}% bootstrap percentile interval over {bootstraps} resamples of the stimuli (paired across comparisons for the change)");
+        return string.Join("; ", parts) + (parts.Count > 0 ? "." : "");
+    }
 
     private static double[,] FeatureGram(TrainedToyModel model)
     {

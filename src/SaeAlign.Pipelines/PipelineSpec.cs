@@ -28,6 +28,24 @@ public sealed record PipelineSpec
     public SaeConfig Sae { get; init; } = new PaperToySaeConfig();
     public IReadOnlyList<string> Metrics { get; init; } = ["semi", "soft", "ridge"];
     public string Cv { get; init; } = "kfold:5:42";
+    /// <summary>Permutation-null replicates per score (README, "Calibration"); 0: none.</summary>
+    public int NullPermutations { get; init; } = Calibration.DefaultPermutations;
+    /// <summary>Bootstrap replicates per score (percentile intervals); 0: none.</summary>
+    public int Bootstrap { get; init; }
+
+    /// <summary>The alignment options of this spec's alignment stage, validated (errors name <paramref name="source"/>'s fields).</summary>
+    public AlignmentOptions AlignmentOptions(string source = "spec")
+    {
+        var options = new AlignmentOptions
+        {
+            Metrics = AlignmentMetric.Parse(string.Join(',', Metrics), $"{source}: metrics"),
+            Cv = CrossValidation.Parse(Cv, $"{source}: cv"),
+            NullPermutations = NullPermutations,
+            Bootstrap = Bootstrap,
+        };
+        options.Validate();
+        return options;
+    }
 
     /// <summary>Throws <see cref="InvalidInputException"/> naming the first out-of-range field.</summary>
     public void Validate(string source)
@@ -38,8 +56,7 @@ public sealed record PipelineSpec
             $"{source}: seeds must list at least two distinct non-negative seeds (alignment compares models).");
         InvalidInputException.Require(TrainFraction > 0 && TrainFraction < 1, $"{source}: trainFraction must be in (0, 1), got {TrainFraction}.");
         InvalidInputException.Require(Stimuli >= 10 && Stimuli <= int.MaxValue, $"{source}: stimuli must be between 10 and {int.MaxValue}, got {Stimuli}.");
-        AlignmentMetric.Parse(string.Join(',', Metrics), $"{source}: metrics");
-        CrossValidation.Parse(Cv, $"{source}: cv");
+        AlignmentOptions(source);
         foreach (var m in Neurons) Sae.Validate(m);
     }
 

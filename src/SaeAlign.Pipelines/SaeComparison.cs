@@ -77,8 +77,7 @@ public static class SaeComparison
         var codesA = SaeMetrics.EncodeSparse(a, activations, ct);
         var codesB = SaeMetrics.EncodeSparse(b, activations, ct);
         var options = new AlignmentOptions { Metrics = [AlignmentMetric.OneToOne], Cv = CrossValidation.None };
-        var report = SparseAlignmentRunner.Run(codesA, codesB, options,
-            () => throw new InvalidOperationException("one-to-one has a sparse route; no dense rows are needed."), ct);
+        var report = SparseAlignmentRunner.Run(codesA, codesB, options, ct);
         return new CodeMatch(activations.Rows, report.Metrics[0].Score, report.DroppedSourceUnits.Count, report.DroppedTargetUnits.Count);
     }
 

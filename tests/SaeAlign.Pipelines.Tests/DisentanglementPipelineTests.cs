@@ -24,8 +24,10 @@ public class DisentanglementPipelineTests
         var first = new DisentanglementPipeline(Small(), "paper-toy").Run(folder);
         Assert.That(first.StagesRun, Is.EqualTo(new[] { "m16/toy", "m16/sae-seed0", "m16/sae-seed1", "m16/alignment" }));
 
-        // Every comparison x metric x ordered model pair x fold has a score.
-        Assert.That(first.Scores, Has.Count.EqualTo(Comparisons.All.Count * 2 * 2 * 3));
+        // Every comparison x metric x ordered model pair x fold has a score, and each of them 20 null replicates (the default).
+        Assert.That(first.Scores.Count(s => s.Sample == AlignmentScore.Observed), Is.EqualTo(Comparisons.All.Count * 2 * 2 * 3));
+        Assert.That(first.Scores.Count(s => s.Sample == AlignmentScore.Null), Is.EqualTo(Comparisons.All.Count * 2 * 2 * 20));
+        Assert.That(first.Summaries.All(s => s.Calibration is { Permutations: 20, PValue: > 0 and <= 1 }), Is.True);
         Assert.That(first.Summaries.Select(s => s.Comparison).Distinct(), Is.EquivalentTo(Comparisons.All));
         foreach (var file in new[] { "scores.parquet", "summary.json", "summary.md" })
             Assert.That(File.Exists(Path.Combine(folder, DisentanglementPipeline.ReportFolder, file)), file);

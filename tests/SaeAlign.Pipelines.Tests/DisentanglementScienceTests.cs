@@ -11,7 +11,7 @@ public class DisentanglementScienceTests
     [Test]
     public void SaeLatentsAlignBetterThanNeuronsAndRandomSaesDoNot()
     {
-        var spec = PipelineSpec.LoadPreset("paper-toy").Scaled(0.3) with { Neurons = [16, 32], Metrics = ["semi", "soft"] };
+        var spec = PipelineSpec.LoadPreset("paper-toy").Scaled(0.3) with { Neurons = [16, 32], Metrics = ["semi", "soft"], NullPermutations = 0 };
         var folder = Path.Combine(Path.GetTempPath(), "saealign-pipeline-tests", Guid.NewGuid().ToString("N"));
         var result = new DisentanglementPipeline(spec, "science", parallelism: Environment.ProcessorCount).Run(folder);
 

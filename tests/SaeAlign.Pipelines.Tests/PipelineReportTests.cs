@@ -50,7 +50,7 @@ public class PipelineReportTests
     [Test]
     public void MarkdownTableHasOneRowPerWidthAndMetric()
     {
-        var markdown = PipelineReport.Markdown("paper-toy", AlignmentSummary.Of(Scores()));
+        var markdown = PipelineReport.Markdown("paper-toy", AlignmentSummary.Of(Scores()), AlignmentSummary.Changes(Scores()));
         var row = markdown.Split('\n').Single(l => l.StartsWith("| 32 | semi"));
         Assert.That(row, Does.Contain("0.5200 ± 0.0115").And.Contain("0.8000 ± 0.0115").And.Contain("+53.8%"));
     }
@@ -95,8 +95,78 @@ public class PipelineReportTests
         }
         AssertFigures(folder, 32);
         var table = TableParquet.Read(Path.Combine(folder, "scores.parquet"));
-        Assert.That(table.Select(c => c.Name), Is.EqualTo(new[] { "neurons", "comparison", "metric", "source_seed", "target_seed", "fold", "score" }));
+        Assert.That(table.Select(c => c.Name), Is.EqualTo(new[] { "neurons", "comparison", "metric", "source_seed", "target_seed", "fold", "score", "sample", "replicate" }));
         Assert.That(table[0].Values, Has.Length.EqualTo(15));
+        Assert.That(AlignmentScore.Read(Path.Combine(folder, "scores.parquet")), Is.EqualTo(Scores()));
         TestContext.Out.WriteLine(folder);
+    }
+
+    /// <summary>
+    /// Scores with replicates: three null replicates and four bootstrap replicates per comparison, each from two model
+    /// pairs (averaged within the replicate, as folds are).
+    /// </summary>
+    private static IReadOnlyList<AlignmentScore> CalibratedScores()
+    {
+        var scores = Scores().ToList();
+        double[] nullBefore = [0.10, 0.12, 0.14], nullAfter = [0.30, 0.32, 0.34];
+        double[] bootBefore = [0.50, 0.51, 0.53, 0.54], bootAfter = [0.79, 0.80, 0.80, 0.81];
+        foreach (var (source, target, shift) in new[] { (0L, 1L, -0.01), (1L, 0L, 0.01) })
+        {
+            for (int r = 0; r < 3; r++)
+            {
+                scores.Add(new(32, Comparisons.NeuronToNeuron, "semi", source, target, -1, nullBefore[r] + shift, AlignmentScore.Null, r));
+                scores.Add(new(32, Comparisons.SaeToSae, "semi", source, target, -1, nullAfter[r] + shift, AlignmentScore.Null, r));
+            }
+            for (int r = 0; r < 4; r++)
+            {
+                scores.Add(new(32, Comparisons.NeuronToNeuron, "semi", source, target, -1, bootBefore[r] + shift, AlignmentScore.Bootstrap, r));
+                scores.Add(new(32, Comparisons.SaeToSae, "semi", source, target, -1, bootAfter[r] - shift, AlignmentScore.Bootstrap, r));
+            }
+        }
+        return scores;
+    }
+
+    [Test]
+    public void SummaryCalibratesTheMeanWithReplicatesAveragedOverModelPairs()
+    {
+        var summaries = AlignmentSummary.Of(CalibratedScores());
+        var before = summaries.Single(s => s.Comparison == Comparisons.NeuronToNeuron);
+        Assert.That(before.Mean, Is.EqualTo(0.52).Within(1e-12), "replicates do not move the observed mean");
+        var c = before.Calibration!;
+        Assert.That(c.Permutations, Is.EqualTo(3));
+        Assert.That(c.NullMean, Is.EqualTo(0.12).Within(1e-12));
+        Assert.That(c.NullSd, Is.EqualTo(0.02).Within(1e-12));
+        Assert.That(c.Calibrated, Is.EqualTo(0.40).Within(1e-12));
+        Assert.That(c.PValue, Is.EqualTo(0.25), "1 / (1 + 3): no null reaches 0.52");
+        // numpy.percentile([0.50, 0.51, 0.53, 0.54], [2.5, 97.5]) = [0.50075, 0.53925]
+        Assert.That(c.IntervalLow, Is.EqualTo(0.50075).Within(1e-12));
+        Assert.That(c.IntervalHigh, Is.EqualTo(0.53925).Within(1e-12));
+        Assert.That(summaries.Single(s => s.Comparison == Comparisons.RandomSaeToRandomSae).Calibration, Is.Null, "no replicates, no calibration");
+
+        var change = AlignmentSummary.Changes(CalibratedScores()).Single();
+        Assert.That(change.Percent, Is.EqualTo((0.80 / 0.52 - 1) * 100).Within(1e-9));
+        // Paired replicate changes: 0.79/0.50, 0.80/0.51, 0.80/0.53, 0.81/0.54 (each -1, x 100), ascending: 50.0, 50.9434, 56.8627, 58.0.
+        double[] paired = [(0.81 / 0.54 - 1) * 100, (0.80 / 0.53 - 1) * 100, (0.80 / 0.51 - 1) * 100, (0.79 / 0.50 - 1) * 100];
+        Assert.That(change.PercentLow, Is.EqualTo(paired[0] + 0.075 * (paired[1] - paired[0])).Within(1e-9));
+        Assert.That(change.PercentHigh, Is.EqualTo(paired[2] + 0.925 * (paired[3] - paired[2])).Within(1e-9));
+        Assert.That(change.CalibratedPercent, Is.EqualTo(((0.80 - 0.32) / (0.52 - 0.12) - 1) * 100).Within(1e-9));
+
+        var markdown = PipelineReport.Markdown("paper-toy", summaries, AlignmentSummary.Changes(CalibratedScores()));
+        var row = markdown.Split('\n').Single(l => l.StartsWith("| 32 | semi"));
+        Assert.That(row, Does.Contain("0.5200 ± 0.0115<br>cal 0.4000 p 0.250<br>[0.5008, 0.5393]").And.Contain("+53.8%<br>[+50.1, +57.9]<br>cal +20.0%"));
+        Assert.That(markdown, Does.Contain("mean of 3 permutation-null scores").And.Contain("95% bootstrap percentile interval over 4 resamples"));
+    }
+
+    [Test]
+    public void ScoresWrittenBeforeCalibrationReadAsObservedFolds()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"saealign-old-scores-{Guid.NewGuid():N}.parquet");
+        TableParquet.Write(path,
+        [
+            TableColumn.Int32("neurons", [32]), TableColumn.String("comparison", [Comparisons.SaeToSae]), TableColumn.String("metric", ["semi"]),
+            TableColumn.Int64("source_seed", [0]), TableColumn.Int64("target_seed", [1]), TableColumn.Int32("fold", [2]), TableColumn.Float64("score", [0.5]),
+        ]);
+        Assert.That(AlignmentScore.Read(path), Is.EqualTo(new[] { new AlignmentScore(32, Comparisons.SaeToSae, "semi", 0, 1, 2, 0.5) }));
+        File.Delete(path);
     }
 }

@@ -14,8 +14,10 @@ public class AlignCommandTests
 
     private static JsonElement Reference => JsonDocument.Parse(File.ReadAllText(Repo("data", "alignment", "reference.json"))).RootElement;
 
-    private static double Score(JsonElement json, string metric) =>
-        json.GetProperty("result").GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("metric").GetString() == metric).GetProperty("score").GetDouble();
+    private static double Score(JsonElement json, string metric) => Metric(json, metric).GetProperty("score").GetDouble();
+
+    private static JsonElement Metric(JsonElement json, string metric) =>
+        json.GetProperty("result").GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("metric").GetString() == metric);
 
     /// <summary>The reference pair as Parquet files with stimulus ids 1000, 1001, ...</summary>
     private static (string Source, string Target) ParquetPair(string folder, Func<long, long>? targetIds = null)
@@ -69,9 +71,16 @@ public class AlignCommandTests
         var metrics = (string[])table.Single(c => c.Name == "metric").Values;
         var folds = (int[])table.Single(c => c.Name == "fold").Values;
         var scores = (double[])table.Single(c => c.Name == "score").Values;
-        Assert.That(metrics, Has.Length.EqualTo(3 * 4));
-        int semiMean = Enumerable.Range(0, metrics.Length).Single(i => metrics[i] == "semi" && folds[i] == -1);
+        var sample = (string[])table.Single(c => c.Name == "sample").Values;
+        Assert.That(metrics, Has.Length.EqualTo(3 * (4 + 20)), "per metric: the fold mean, three folds and the default 20 null replicates");
+        int semiMean = Enumerable.Range(0, metrics.Length).Single(i => metrics[i] == "semi" && folds[i] == -1 && sample[i] == "observed");
         Assert.That(scores[semiMean], Is.EqualTo(Score(a, "semi")));
+        var semiNulls = Enumerable.Range(0, metrics.Length).Where(i => metrics[i] == "semi" && sample[i] == "null").Select(i => scores[i]).ToArray();
+        var jsonNulls = Metric(a, "semi").GetProperty("nullScores").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        Assert.That(semiNulls, Is.EqualTo(jsonNulls));
+        // The sparse route (Parquet codes) and the dense one (.npy) calibrate alike.
+        Assert.That(jsonNulls, Is.EqualTo(Metric(b, "semi").GetProperty("nullScores").EnumerateArray().Select(x => x.GetDouble())).Within(1e-9));
+        Assert.That(Metric(a, "semi").GetProperty("calibration").GetProperty("pValue").GetDouble(), Is.InRange(1.0 / 21, 1));
         Assert.That(TableParquet.ReadMetadata(report)["saealign.align.cv"], Is.EqualTo("kfold:3:7"));
     }
 

@@ -74,10 +74,12 @@ public class EncodeAlignJobTests
         var metrics = (string[])table.Single(c => c.Name == "metric").Values;
         var folds = (int[])table.Single(c => c.Name == "fold").Values;
         var scores = (double[])table.Single(c => c.Name == "score").Values;
-        Assert.That(metrics, Is.EqualTo(new[] { "semi", "semi", "semi", "semi", "cka" }), "semi: the mean and 3 folds; cka has nothing to fit");
+        var sample = (string[])table.Single(c => c.Name == "sample").Values;
+        Assert.That(metrics.Where((_, i) => sample[i] == "observed"), Is.EqualTo(new[] { "semi", "semi", "semi", "semi", "cka" }), "semi: the mean and 3 folds; cka has nothing to fit");
+        Assert.That(sample.Count(x => x == "null"), Is.EqualTo(2 * 20), "the default 20 null replicates per metric");
         Assert.That(folds[0], Is.EqualTo(-1));
         Assert.That(scores[0], Is.EqualTo(1.0).Within(1e-5));
-        Assert.That(scores[4], Is.EqualTo(1.0).Within(1e-5));
+        Assert.That(scores[Array.FindIndex(metrics, m => m == "cka")], Is.EqualTo(1.0).Within(1e-5));
         var metadata = TableParquet.ReadMetadata(report);
         Assert.That((metadata["saealign.align.source"], metadata["saealign.align.target"], metadata["saealign.align.cv"]),
             Is.EqualTo(("acts.npy", "permuted.npy", "kfold:3:7")), "paths relative to the data root");

@@ -46,6 +46,7 @@ public sealed class ProcrustesMetric(bool angle) : IAlignmentMetric
     public bool Fitted => true;
     public bool Directional => false;
     public MetricNeeds Needs => MetricNeeds.CrossMoments;
+    public bool HigherIsAligned => !angle;
 
     public MetricResult Score(DenseInputs inputs, CancellationToken ct) => inputs.PerFold(this, f =>
     {

@@ -17,6 +17,10 @@ public record AlignSettings
     public int? Stimuli { get; init; }
     public long? Seed { get; init; }
     public int? K { get; init; }
+    /// <summary>Permutation-null replicates; null: <see cref="Calibration.DefaultPermutations"/>.</summary>
+    public int? NullPermutations { get; init; }
+    /// <summary>Bootstrap replicates; null: none.</summary>
+    public int? Bootstrap { get; init; }
 
     /// <summary>The options these settings give, validated; <paramref name="triplets"/> are the odd-one-out judgements, if any.</summary>
     public AlignmentOptions ToOptions(IReadOnlyList<Triplet>? triplets = null, long? memoryLimit = null)
@@ -30,6 +34,8 @@ public record AlignSettings
             Stimuli = Stimuli ?? defaults.Stimuli,
             Seed = Seed ?? defaults.Seed,
             K = K ?? defaults.K,
+            NullPermutations = NullPermutations ?? Calibration.DefaultPermutations,
+            Bootstrap = Bootstrap ?? 0,
             Triplets = triplets,
             MemoryLimit = memoryLimit,
         };

@@ -15,10 +15,16 @@ public sealed record AlignmentOptions
     public long Seed { get; init; }
     /// <summary>Neighbours per stimulus for mknn.</summary>
     public int K { get; init; } = MutualKnn.DefaultK;
+    private const int MaxReplicates = 100_000;
     /// <summary>Odd-one-out judgements for the triplet metric (row indices).</summary>
     public IReadOnlyList<Triplet>? Triplets { get; init; }
     /// <summary>Bytes a run may use; null: 80% of the memory this process may have (the machine's, or its container limit).</summary>
     public long? MemoryLimit { get; init; }
+
+    /// <summary>Permutation-null replicates per score (<see cref="Calibration"/>); 0: none.</summary>
+    public int NullPermutations { get; init; }
+    /// <summary>Bootstrap replicates per score; 0: none.</summary>
+    public int Bootstrap { get; init; }
 
     public long ResolvedMemoryLimit => MemoryLimit ?? (long)(0.8 * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 
@@ -31,5 +37,7 @@ public sealed record AlignmentOptions
         InvalidInputException.Require(Stimuli >= 3, $"{Named("stimuli")} must be at least 3, got {Stimuli}.");
         InvalidInputException.Require(Seed >= 0, $"{Named("seed")} must be zero or positive, got {Seed}.");
         InvalidInputException.Require(K >= 1, $"{Named("k")} must be at least 1, got {K}.");
+        InvalidInputException.Require(NullPermutations is >= 0 and <= MaxReplicates, $"{Named("nullPermutations")} must be in 0..{MaxReplicates}, got {NullPermutations}.");
+        InvalidInputException.Require(Bootstrap is >= 0 and <= MaxReplicates, $"{Named("bootstrap")} must be in 0..{MaxReplicates}, got {Bootstrap}.");
     }
 }

@@ -16,6 +16,15 @@ public sealed record MetricResult(
     IReadOnlyList<double> FoldScores,
     IReadOnlyDictionary<string, double> Details)
 {
+    /// <summary>The score of each permutation-null replicate (<see cref="Calibration"/>); empty when none ran.</summary>
+    public IReadOnlyList<double> NullScores { get; init; } = [];
+
+    /// <summary>The score of each bootstrap replicate; empty when none ran.</summary>
+    public IReadOnlyList<double> BootstrapScores { get; init; } = [];
+
+    /// <summary>The null-calibrated score, p-value and bootstrap interval; null when no replicate ran.</summary>
+    public ScoreCalibration? Calibration => ScoreCalibration.Of(Score, NullScores, BootstrapScores, AlignmentMetric.Get(Metric).HigherIsAligned);
+
     /// <summary>A fitted metric's result: the mean of its fold scores, and their SEM when there are several folds.</summary>
     public static MetricResult Fitted(IAlignmentMetric metric, string cv, double[] scores, IReadOnlyDictionary<string, double>? details = null)
     {
@@ -43,6 +52,10 @@ public sealed record AlignmentReport(
     /// <summary>Writes the report as Parquet (<see cref="AlignmentReportFile"/>), naming the inputs as the caller gave them.</summary>
     public void Write(string path, string sourcePath, string targetPath) =>
         AlignmentReportFile.Write(path,
-            Metrics.Select(m => new ReportedMetric(m.Metric, m.Direction, m.Protocol, m.Score, m.Sem, m.FoldScores)).ToArray(),
+            Metrics.Select(m => new ReportedMetric(m.Metric, m.Direction, m.Protocol, m.Score, m.Sem, m.FoldScores)
+            {
+                NullScores = m.NullScores,
+                BootstrapScores = m.BootstrapScores,
+            }).ToArray(),
             new ReportedRun(sourcePath, targetPath, Cv, Rows, DroppedSourceUnits, DroppedTargetUnits));
 }

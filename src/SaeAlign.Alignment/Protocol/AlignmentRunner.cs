@@ -14,10 +14,22 @@ namespace SaeAlign.Alignment;
 /// </summary>
 public static class AlignmentRunner
 {
+    /// <summary>The protocol on <paramref name="rows"/>, with the null and bootstrap replicates the options ask for (<see cref="Calibration"/>).</summary>
     public static AlignmentReport Run(IPairedRows rows, AlignmentOptions options, CancellationToken ct = default)
     {
         Validate(options, rows.Rows);
         MemoryBudget.RequireDenseFits(rows.Rows, rows.SourceUnits, rows.TargetUnits, options, rowsInMemory: rows is not ParquetPairedRows);
+        var observed = Observe(rows, options, ct);
+        if (!Calibration.Requested(options)) return observed;
+        // Replicates re-index the stimuli, so streamed rows are read into memory once (the budget above counted them).
+        var (source, target) = InMemoryPairedRows.Read(rows, ct);
+        var once = Calibration.Off(options);
+        return Calibration.Add(observed, options, (sourceRows, targetRows) => Observe(new InMemoryPairedRows(
+            sourceRows is null ? source : source.Gather(sourceRows), target.Gather(targetRows), compareStimuli: false), once, ct), ct);
+    }
+
+    private static AlignmentReport Observe(IPairedRows rows, AlignmentOptions options, CancellationToken ct)
+    {
         var metrics = options.Metrics.Select(AlignmentMetric.Get).ToArray();
         var needs = AlignmentMetric.NeedsOf(options.Metrics);
         int sampleSize = Math.Min(rows.Rows, options.Stimuli);

@@ -36,6 +36,9 @@ public interface IAlignmentMetric
     bool Directional { get; }
     MetricNeeds Needs { get; }
 
+    /// <summary>Whether a larger score means more aligned (false for distances): the side a null replicate must reach to count against the score.</summary>
+    bool HigherIsAligned => true;
+
     /// <summary>The metric on dense rows, from the moments and rows <paramref name="inputs"/> collected.</summary>
     MetricResult Score(DenseInputs inputs, CancellationToken ct);
 }

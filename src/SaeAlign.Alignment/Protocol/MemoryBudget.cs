@@ -37,7 +37,8 @@ public static class MemoryBudget
         IReadOnlyList<string>? alternatives = null)
     {
         long limit = options.ResolvedMemoryLimit;
-        long held = rowsInMemory ? n : 0, sampled = Math.Min(n, options.Stimuli);
+        // A run with replicates holds the rows and one re-indexed copy.
+        long held = Calibration.Requested(options) ? 2 * n : rowsInMemory ? n : 0, sampled = Math.Min(n, options.Stimuli);
         long Needed(IReadOnlyCollection<string> metrics) => Dense(held, sampled, a, b, options.Cv.Folds, metrics);
         long needed = Needed(options.Metrics);
         if (needed <= limit) return;

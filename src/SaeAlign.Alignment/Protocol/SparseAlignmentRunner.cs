@@ -29,12 +29,19 @@ public static class SparseAlignmentRunner
     private static ISparseAlignmentMetric[] SparseOnes(long rows, long a, long b, AlignmentOptions options) =>
         options.Metrics.Select(AlignmentMetric.Get).OfType<ISparseAlignmentMetric>().Where(m => m.PrefersSparse(rows, a, b)).ToArray();
 
-    /// <param name="denseRows">The same rows densified, for metrics without a sparse route; asked for only when one is requested.</param>
-    public static AlignmentReport Run(SparseCodes source, SparseCodes target, AlignmentOptions options, Func<IPairedRows> denseRows, CancellationToken ct = default)
+    /// <summary>The protocol on sparse codes, with the null and bootstrap replicates the options ask for (<see cref="Calibration"/>).</summary>
+    public static AlignmentReport Run(SparseCodes source, SparseCodes target, AlignmentOptions options, CancellationToken ct = default)
     {
         if (source.Rows != target.Rows)
             throw new InvalidInputException($"the source has {source.Rows} rows but the target has {target.Rows}; rows must be the same stimuli.");
         RequireFits(source.Rows, source.Columns, target.Columns, options);
+        var once = Calibration.Off(options);
+        return Calibration.Add(Observe(source, target, once, ct), options,
+            (sourceRows, targetRows) => Observe(sourceRows is null ? source : source.Gather(sourceRows), target.Gather(targetRows), once, ct), ct);
+    }
+
+    private static AlignmentReport Observe(SparseCodes source, SparseCodes target, AlignmentOptions options, CancellationToken ct)
+    {
         var cv = options.Cv;
         var folds = cv.Assign(source.Rows);
         var moments = SparseMoments.Collect(source, target, folds, cv.Folds, ct);
@@ -44,7 +51,8 @@ public static class SparseAlignmentRunner
         var dense = options.Metrics.Except(SparseOnes(source.Rows, source.Columns, target.Columns, options).Select(m => m.Name)).ToArray();
         var denseResults = dense.Length == 0
             ? []
-            : AlignmentRunner.Run(denseRows(), options with { Metrics = dense }, ct).Metrics.ToDictionary(m => m.Metric);
+            : AlignmentRunner.Run(new InMemoryPairedRows(source.ToDense(), target.ToDense(), compareStimuli: false), options with { Metrics = dense }, ct)
+                .Metrics.ToDictionary(m => m.Metric);
 
         var inputs = new SparseInputs(options, source, target, moments, folds, liveX, liveY);
         var results = new List<MetricResult>();

@@ -49,7 +49,7 @@ public static class ActivationRows
             if (source.Stimuli[r] != target.Stimuli[r])
                 throw new InvalidInputException(
                     $"row {r}: {sourcePath} has stimulus {source.Stimuli[r]} but {targetPath} has {target.Stimuli[r]}; rows must be the same stimuli in the same order.");
-        return new SparseInput(source, target, sourcePath, targetPath);
+        return new SparseInput(source, target);
     }
 
     private static bool IsParquet(string path) => Path.GetExtension(path).Equals(".parquet", StringComparison.OrdinalIgnoreCase);
@@ -62,14 +62,13 @@ public static class ActivationRows
         public AlignmentReport Align(AlignmentOptions options, CancellationToken ct = default) => AlignmentRunner.Run(rows, options, ct);
     }
 
-    private sealed class SparseInput(SparseCodes source, SparseCodes target, string sourceName, string targetName) : IAlignmentInput
+    private sealed class SparseInput(SparseCodes source, SparseCodes target) : IAlignmentInput
     {
         public int Rows => source.Rows;
         public int SourceUnits => source.Columns;
         public int TargetUnits => target.Columns;
 
         public AlignmentReport Align(AlignmentOptions options, CancellationToken ct = default) =>
-            SparseAlignmentRunner.Run(source, target, options,
-                () => new InMemoryPairedRows(source.ToDense(), target.ToDense(), sourceName, targetName, compareStimuli: false), ct);
+            SparseAlignmentRunner.Run(source, target, options, ct);
     }
 }

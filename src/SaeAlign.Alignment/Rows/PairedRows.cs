@@ -48,6 +48,21 @@ public sealed class InMemoryPairedRows : IPairedRows
         target.EnsureFinite(targetName);
     }
 
+    /// <summary>Both sets of <paramref name="rows"/> in memory (the sets themselves when they already are).</summary>
+    public static (ActivationSet Source, ActivationSet Target) Read(IPairedRows rows, CancellationToken ct)
+    {
+        if (rows is InMemoryPairedRows held) return (held.source, held.target);
+        var source = new float[(long)rows.Rows * rows.SourceUnits];
+        var target = new float[(long)rows.Rows * rows.TargetUnits];
+        foreach (var block in rows.Blocks(ct))
+        {
+            block.Source.AsSpan(0, block.Rows * rows.SourceUnits).CopyTo(source.AsSpan(block.FirstRow * rows.SourceUnits));
+            block.Target.AsSpan(0, block.Rows * rows.TargetUnits).CopyTo(target.AsSpan(block.FirstRow * rows.TargetUnits));
+        }
+        return (new ActivationSet(source, rows.Rows, rows.SourceUnits, unitNames: rows.SourceUnitNames),
+            new ActivationSet(target, rows.Rows, rows.TargetUnits, unitNames: rows.TargetUnitNames));
+    }
+
     public int Rows => source.Rows;
     public int SourceUnits => source.Columns;
     public int TargetUnits => target.Columns;

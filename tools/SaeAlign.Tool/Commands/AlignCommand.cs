@@ -32,17 +32,22 @@ internal static class AlignCommand
         var memoryLimit = new Option<string?>("--memory-limit") { Description = "Memory the alignment may use, e.g. 16G (default: 80% of this machine's); a metric that cannot fit exits 2 before any work." };
         var report = new Option<string?>("--report") { Description = "Also write the results as a Parquet table to this file." };
         var common = new CommonOptions();
+        var calibration = new CalibrationOptions();
         var command = new Command("align", "Alignment metrics between a source and a target activation set (same stimuli, same order).")
         {
             source, target, metrics, cv, stimuli, seed, k, triplets, report, memoryLimit,
         };
         common.AddTo(command);
+        calibration.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
+            var (nulls, bootstraps) = calibration.Read(parse);
             var align = new AlignSettings
             {
+                NullPermutations = nulls,
+                Bootstrap = bootstraps,
                 Metrics = parse.GetValue(metrics) is { } m ? [m] : null, // a comma-separated list; ToOptions parses it
                 Cv = parse.GetValue(cv),
                 Stimuli = parse.GetValue(stimuli),
@@ -86,8 +91,35 @@ internal static class AlignCommand
                 Markup.Escape(string.Join(", ", m.Details.Select(d => $"{d.Key}={d.Value.ToString("G4", CultureInfo.InvariantCulture)}"))));
         }
         console.Results.Write(table);
+        PrintCalibration(console, result);
         console.Out.WriteLine($"{result.Rows} stimuli; dropped constant units: source {Names(result.DroppedSourceUnits)}, target {Names(result.DroppedTargetUnits)}.");
         if (reportPath is not null) console.Out.WriteLine($"Report: {reportPath}");
+    }
+
+    /// <summary>The calibration table (README, "Calibration"), when replicates ran: null, calibrated score, p-value, interval.</summary>
+    private static void PrintCalibration(CliConsole console, AlignmentReport result)
+    {
+        int permutations = result.Metrics.Max(m => m.Calibration?.Permutations ?? 0), bootstraps = result.Metrics.Max(m => m.Calibration?.Bootstraps ?? 0);
+        if (permutations == 0 && bootstraps == 0) return;
+        var table = new Table().AddColumns("metric", "score");
+        if (permutations > 0) table.AddColumns("null mean ± SD", "calibrated", "p");
+        if (bootstraps > 0) table.AddColumns("95% interval");
+        foreach (var m in result.Metrics)
+        {
+            var c = m.Calibration;
+            var cells = new List<string> { m.Metric, Format(m.Score) };
+            if (permutations > 0)
+                cells.AddRange(c is { NullMean: { } mean, Calibrated: { } calibrated, PValue: { } p }
+                    ? [$"{Format(mean)} ± {(c.NullSd is { } sd ? Format(sd) : "?")}", Format(calibrated), p.ToString("0.000", CultureInfo.InvariantCulture)]
+                    : ["", "", ""]);
+            if (bootstraps > 0) cells.Add(c is { IntervalLow: { } low, IntervalHigh: { } high } ? Markup.Escape($"[{Format(low)}, {Format(high)}]") : "");
+            table.AddRow(cells.ToArray());
+        }
+        console.Results.Write(table);
+        if (permutations > 0)
+            console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"calibrated = score - null mean over {permutations} permutations of the target's stimuli within folds; p = empirical p-value (smallest possible {1.0 / (permutations + 1):0.000})."));
+        if (bootstraps > 0)
+            console.Out.WriteLine($"95% interval: percentiles of {bootstraps} bootstrap resamples of the stimuli within folds.");
     }
 
     /// <summary>Without cross-validation (--cv none) a fitted metric fits and scores on every row.</summary>

@@ -16,9 +16,11 @@ internal static class PipelineCommand
         var neurons = new Option<string?>("--neurons") { Description = "Only these toy widths, e.g. 32 or 16,32 (default: the spec's)." };
         var output = new Option<string>("--out") { Description = "Run folder; a re-run with the same spec resumes after the last finished stage.", Required = true };
         var common = new CommonOptions();
+        var calibration = new CalibrationOptions();
         var run = new Command("run", "Train toy models, an SAE per model, and report alignment before/after disentanglement. " +
             "--threads N runs N seeds or model pairs at once, one torch thread each; results do not depend on it.") { specFile, preset, scale, neurons, output };
         common.AddTo(run);
+        calibration.AddTo(run);
         run.SetAction((parse, cancellationToken) =>
         {
             var settings = common.Read(parse);
@@ -27,6 +29,9 @@ internal static class PipelineCommand
             var spec = path is not null ? PipelineSpec.Load(path) : PipelineSpec.LoadPreset(presetName!);
             if (parse.GetValue(neurons) is { } widths) spec = spec with { Neurons = Widths(widths) };
             spec = spec.Scaled(parse.GetValue(scale));
+            var (nulls, bootstraps) = calibration.Read(parse);
+            spec = spec with { NullPermutations = nulls ?? spec.NullPermutations, Bootstrap = bootstraps ?? spec.Bootstrap };
+            spec.AlignmentOptions();
             string title = presetName ?? Path.GetFileNameWithoutExtension(path!);
             var result = Run(console, settings, spec, title, parse.GetValue(output)!, cancellationToken);
             Report(console, settings, result);
@@ -48,10 +53,10 @@ internal static class PipelineCommand
         string report = Path.Combine(result.Folder, DisentanglementPipeline.ReportFolder);
         if (settings.Json)
         {
-            BeforeAfterTable.PrintJson(console, result.Summaries, new { folder = result.Folder, report, stagesRun = result.StagesRun });
+            BeforeAfterTable.PrintJson(console, result.Scores, new { folder = result.Folder, report, stagesRun = result.StagesRun });
             return;
         }
-        BeforeAfterTable.Print(console, result.Summaries);
+        BeforeAfterTable.Print(console, result.Scores);
         console.Out.WriteLine($"Stages run: {(result.StagesRun.Count == 0 ? "none (all reused)" : string.Join(", ", result.StagesRun))}");
         console.Out.WriteLine($"Report (summary.md, scores.parquet, PNG plots): {report}");
     }

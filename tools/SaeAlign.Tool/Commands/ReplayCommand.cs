@@ -25,21 +25,27 @@ internal static class ReplayCommand
         var output = new Option<string?>("--out") { Description = "Also write the report (scores.parquet, summary.md/json, PNG bars) to this folder." };
         var force = new Option<bool>("--force") { Description = "Replace an existing --out folder." };
         var common = new CommonOptions();
+        var calibration = new CalibrationOptions();
         var command = new Command("replay", "Encode two models' activations with their SAEs and show alignment before/after disentanglement.")
         {
             sourceActs, targetActs, sourceSae, targetSae, metrics, cv, output, force, memoryLimit,
         };
         common.AddTo(command);
+        calibration.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
+            var (nulls, bootstraps) = calibration.Read(parse);
             var options = new AlignmentOptions
             {
+                NullPermutations = nulls ?? Calibration.DefaultPermutations,
+                Bootstrap = bootstraps ?? 0,
                 Metrics = AlignmentMetric.Parse(parse.GetValue(metrics)!, InputField.Named("metrics")),
                 Cv = CrossValidation.Parse(parse.GetValue(cv)!, InputField.Named("cv")),
                 MemoryLimit = parse.GetValue(memoryLimit) is { } limit ? OptionValues.Bytes(limit, "--memory-limit") : null,
             };
+            options.Validate();
             var inputs = new ReplayInputs(parse.GetValue(sourceActs)!, parse.GetValue(targetActs)!, parse.GetValue(sourceSae)!, parse.GetValue(targetSae)!);
             var folder = parse.GetValue(output);
             // Claimed before the work, so a refused --out costs nothing; written only when everything succeeded.
@@ -54,11 +60,11 @@ internal static class ReplayCommand
             string? report = folder is null ? null : Path.GetFullPath(folder);
             if (settings.Json)
             {
-                BeforeAfterTable.PrintJson(console, result.Summaries, new { report, rows = result.Rows, sourceUnits = result.SourceUnits, targetUnits = result.TargetUnits });
+                BeforeAfterTable.PrintJson(console, result.Scores, new { report, rows = result.Rows, sourceUnits = result.SourceUnits, targetUnits = result.TargetUnits });
                 return Task.FromResult(ExitCodes.Success);
             }
             console.Out.WriteLine($"replay: {result.Rows} stimuli, {result.SourceUnits} source and {result.TargetUnits} target units, cv {options.Cv}");
-            BeforeAfterTable.Print(console, result.Summaries);
+            BeforeAfterTable.Print(console, result.Scores);
             if (report is not null) console.Out.WriteLine($"Report: {report}");
             return Task.FromResult(ExitCodes.Success);
         });
