@@ -124,4 +124,30 @@ public class CalibrationTests
         }
         Assert.That((double)covered / sets, Is.InRange(0.85, 1.0));
     }
+
+    /// <summary>
+    /// The moment metrics' null replicates come from recomputed cross products (MomentNull), not a re-run: each equals
+    /// the protocol run on the permuted rows, on both routes, with dead and constant units present.
+    /// </summary>
+    [Test]
+    public void NullFromMomentsEqualsTheProtocolOnPermutedRows()
+    {
+        var x = TestData.Gaussian(360, 6, 11);
+        var y = TestData.Related(x, 5, noise: 2.0, seed: 12);
+        // A dead and a constant unit on each side.
+        x = new ActivationSet(x.Values.Select((v, i) => i % 6 == 4 ? 0f : i % 6 == 5 ? 0.5f : Math.Max(0f, v)).ToArray(), x.Rows, 6);
+        y = new ActivationSet(y.Values.Select((v, i) => i % 5 == 4 ? 0f : Math.Max(0f, v)).ToArray(), y.Rows, 5);
+        var options = Options("semi,soft,one-to-one,cka,procrustes,procrustes-angle,ridge", nulls: 4);
+        var folds = options.Cv.Assign(x.Rows);
+        var dense = AlignmentRunner.Run(new InMemoryPairedRows(x, y), options);
+        var sparse = SparseAlignmentRunner.Run(SparseCodes.FromDense(x), SparseCodes.FromDense(y), options);
+        for (int r = 0; r < 4; r++)
+        {
+            var permuted = AlignmentRunner.Run(new InMemoryPairedRows(x, y.Gather(Resampling.Permutation(folds, x.Rows, options.Seed, r)), compareStimuli: false),
+                options with { NullPermutations = 0 });
+            foreach (var (report, route) in new[] { (dense, "dense"), (sparse, "sparse") })
+                for (int m = 0; m < permuted.Metrics.Count; m++)
+                    Assert.That(report.Metrics[m].NullScores[r], Is.EqualTo(permuted.Metrics[m].Score).Within(1e-9), $"{route} {permuted.Metrics[m].Metric} replicate {r}");
+        }
+    }
 }

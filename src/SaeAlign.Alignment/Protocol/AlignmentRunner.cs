@@ -24,8 +24,10 @@ public static class AlignmentRunner
         // Replicates re-index the stimuli, so streamed rows are read into memory once (the budget above counted them).
         var (source, target) = InMemoryPairedRows.Read(rows, ct);
         var once = Calibration.Off(options);
-        return Calibration.Add(observed, options, (sourceRows, targetRows) => Observe(new InMemoryPairedRows(
-            sourceRows is null ? source : source.Gather(sourceRows), target.Gather(targetRows), compareStimuli: false), once, ct), ct);
+        return Calibration.Add(observed, options,
+            (sourceRows, targetRows, metrics) => Observe(new InMemoryPairedRows(
+                sourceRows is null ? source : source.Gather(sourceRows), target.Gather(targetRows), compareStimuli: false), once with { Metrics = metrics }, ct),
+            MomentNull.Fits(source.Columns, target.Columns, options) ? () => new MomentNull(LiveRows.Of(source), LiveRows.Of(target), once, ct) : null, ct);
     }
 
     private static AlignmentReport Observe(IPairedRows rows, AlignmentOptions options, CancellationToken ct)

@@ -62,43 +62,57 @@ public static class Calibration
 
     /// <summary>
     /// <paramref name="observed"/> with each metric's null and bootstrap scores. <paramref name="replicate"/> runs the
-    /// protocol on the rows re-indexed (source rows, or null for unchanged; target rows); a replicate whose resample
-    /// leaves a side with too few varying units scores NaN.
+    /// protocol for the given metrics on the rows re-indexed (source rows, or null for unchanged; target rows); a
+    /// replicate whose resample leaves a side with too few varying units scores NaN. <paramref name="momentNull"/>, when
+    /// given, scores the null replicates of the metrics that read only moments without a re-run (<see cref="MomentNull"/>).
     /// </summary>
-    public static AlignmentReport Add(AlignmentReport observed, AlignmentOptions options, Func<int[]?, int[], AlignmentReport> replicate, CancellationToken ct)
+    internal static AlignmentReport Add(AlignmentReport observed, AlignmentOptions options,
+        Func<int[]?, int[], IReadOnlyList<string>, AlignmentReport> replicate, Func<MomentNull>? momentNull, CancellationToken ct)
     {
         if (!Requested(options)) return observed;
         var folds = options.Cv.Assign(observed.Rows);
-        var nulls = Enumerable.Range(0, options.NullPermutations)
-            .Select(r => Scores(() => replicate(null, Resampling.Permutation(folds, observed.Rows, options.Seed, r)), observed, ct)).ToArray();
-        var bootstraps = Enumerable.Range(0, options.Bootstrap)
-            .Select(r =>
+        var all = observed.Metrics.Select(m => m.Metric).ToArray();
+        using var moments = options.NullPermutations > 0 ? momentNull?.Invoke() : null;
+        var fromMoments = moments?.Metrics ?? [];
+        var rerun = all.Except(fromMoments).ToArray();
+        var nulls = Enumerable.Range(0, options.NullPermutations).Select(r =>
+        {
+            var permutation = Resampling.Permutation(folds, observed.Rows, options.Seed, r);
+            var scores = rerun.Length == 0 ? new Dictionary<string, double>() : Scores(() => replicate(null, permutation, rerun), rerun, ct);
+            if (moments is not null)
             {
-                var rows = Resampling.Bootstrap(folds, observed.Rows, options.Seed, r);
-                return Scores(() => replicate(rows, rows), observed, ct);
-            }).ToArray();
+                var fromRows = moments.Scores(permutation, ct);
+                for (int k = 0; k < fromMoments.Count; k++) scores[fromMoments[k]] = fromRows[k];
+            }
+            return scores;
+        }).ToArray();
+        var bootstraps = Enumerable.Range(0, options.Bootstrap).Select(r =>
+        {
+            var rows = Resampling.Bootstrap(folds, observed.Rows, options.Seed, r);
+            return Scores(() => replicate(rows, rows, all), all, ct);
+        }).ToArray();
         return observed with
         {
-            Metrics = observed.Metrics.Select((m, k) => m with
+            Metrics = observed.Metrics.Select(m => m with
             {
-                NullScores = nulls.Select(s => s[k]).ToArray(),
-                BootstrapScores = bootstraps.Select(s => s[k]).ToArray(),
+                NullScores = nulls.Select(s => s[m.Metric]).ToArray(),
+                BootstrapScores = bootstraps.Select(s => s[m.Metric]).ToArray(),
             }).ToArray(),
         };
     }
 
-    private static double[] Scores(Func<AlignmentReport> run, AlignmentReport observed, CancellationToken ct)
+    private static Dictionary<string, double> Scores(Func<AlignmentReport> run, IReadOnlyList<string> metrics, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         try
         {
             var report = run();
-            return observed.Metrics.Select(m => report.Metrics.First(r => r.Metric == m.Metric).Score).ToArray();
+            return metrics.ToDictionary(m => m, m => report.Metrics.First(r => r.Metric == m).Score);
         }
         catch (InvalidInputException) when (!ct.IsCancellationRequested)
         {
             // A resample in which a side has fewer than two varying units has no score; the summary leaves it out.
-            return observed.Metrics.Select(_ => double.NaN).ToArray();
+            return metrics.ToDictionary(m => m, _ => double.NaN);
         }
     }
 }

@@ -15,7 +15,7 @@ public sealed class DenseInputs
     private readonly Func<(Matrix Source, Matrix Target)> sample, tripletRows;
 
     internal DenseInputs(AlignmentOptions options, IReadOnlyList<(PairMoments Train, PairMoments Test)> splits, PairMoments total,
-        Func<(Matrix, Matrix)> sample, string sampleProtocol, Func<(Matrix, Matrix)> tripletRows, IReadOnlyList<Triplet> triplets, SecondPassRows rows)
+        Func<(Matrix, Matrix)> sample, string sampleProtocol, Func<(Matrix, Matrix)> tripletRows, IReadOnlyList<Triplet> triplets, SecondPassRows? rows)
     {
         Options = options;
         Splits = splits;
@@ -24,8 +24,10 @@ public sealed class DenseInputs
         SampleProtocol = sampleProtocol;
         this.tripletRows = tripletRows;
         Triplets = triplets;
-        Rows = rows;
+        this.rows = rows;
     }
+
+    private readonly SecondPassRows? rows;
 
     public AlignmentOptions Options { get; }
     public string Cv => Options.Cv.ToString();
@@ -45,7 +47,7 @@ public sealed class DenseInputs
     public IReadOnlyList<Triplet> Triplets { get; }
 
     /// <summary>The rows again, for metrics that need a second pass.</summary>
-    public SecondPassRows Rows { get; }
+    public SecondPassRows Rows => rows ?? throw new InvalidOperationException("These inputs hold moments only (a null replicate from moments); no metric that needs a second pass is scored from them.");
 
     /// <summary>The fit-rows correlation matrix of fold <paramref name="fold"/>, computed once for every metric that asks.</summary>
     public Matrix FitCorrelation(int fold) => Shared($"fit-correlation.{fold}", () => Splits[fold].Train.Correlation());

@@ -37,7 +37,8 @@ public static class SparseAlignmentRunner
         RequireFits(source.Rows, source.Columns, target.Columns, options);
         var once = Calibration.Off(options);
         return Calibration.Add(Observe(source, target, once, ct), options,
-            (sourceRows, targetRows) => Observe(sourceRows is null ? source : source.Gather(sourceRows), target.Gather(targetRows), once, ct), ct);
+            (sourceRows, targetRows, metrics) => Observe(sourceRows is null ? source : source.Gather(sourceRows), target.Gather(targetRows), once with { Metrics = metrics }, ct),
+            MomentNull.Fits(source.Columns, target.Columns, options) ? () => new MomentNull(LiveRows.Of(source), LiveRows.Of(target), once, ct) : null, ct);
     }
 
     private static AlignmentReport Observe(SparseCodes source, SparseCodes target, AlignmentOptions options, CancellationToken ct)
