@@ -202,18 +202,7 @@ public sealed class MomentAccumulator : IDisposable
                 var s = Dense.ToVector(normScalars);
                 norms = new RowNormSums(s[0], s[1], s[2], Dense.ToVector(xb!), Dense.ToVector(ya!), Dense.ToVector(xa!), Dense.ToVector(yb!));
             }
-            return new PairMoments
-            {
-                Count = count,
-                SumX = Dense.ToVector(sumX),
-                SumY = Dense.ToVector(sumY),
-                SquaresX = Dense.ToVector(squaresX),
-                SquaresY = Dense.ToVector(squaresY),
-                Xy = Dense.ToMatrix(xy),
-                Xx = xx is null ? null : Dense.ToMatrix(xx),
-                Yy = yy is null ? null : Dense.ToMatrix(yy),
-                Norms = norms,
-            };
+            return PairMoments.FromTensors(count, sumX, sumY, squaresX, squaresY, xy, xx, yy, norms);
         }
 
         public void Dispose()

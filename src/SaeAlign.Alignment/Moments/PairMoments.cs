@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace SaeAlign.Alignment;
 
 /// <summary>
@@ -21,6 +23,21 @@ public sealed record PairMoments
     public Matrix? Yy { get; init; }
     /// <summary>Row-norm sums for the debiased HSIC estimator, when collected.</summary>
     public RowNormSums? Norms { get; init; }
+
+    /// <summary>The moments from libtorch accumulators (float64 tensors), copied into arrays.</summary>
+    internal static PairMoments FromTensors(long count, Tensor sumX, Tensor sumY, Tensor squaresX, Tensor squaresY, Tensor xy, Tensor? xx, Tensor? yy,
+        RowNormSums? norms = null) => new()
+    {
+        Count = count,
+        SumX = Dense.ToVector(sumX),
+        SumY = Dense.ToVector(sumY),
+        SquaresX = Dense.ToVector(squaresX),
+        SquaresY = Dense.ToVector(squaresY),
+        Xy = Dense.ToMatrix(xy),
+        Xx = xx is null ? null : Dense.ToMatrix(xx),
+        Yy = yy is null ? null : Dense.ToMatrix(yy),
+        Norms = norms,
+    };
 
     public int SourceUnits => SumX.Length;
     public int TargetUnits => SumY.Length;

@@ -129,17 +129,7 @@ internal sealed class MomentNull : IDisposable
             xx?.addmm_(cx.t(), cx);
             yy?.addmm_(cy.t(), cy);
         }
-        return new PairMoments
-        {
-            Count = rows.Length,
-            SumX = Dense.ToVector(sumX),
-            SumY = Dense.ToVector(sumY),
-            SquaresX = Dense.ToVector(squaresX),
-            SquaresY = Dense.ToVector(squaresY),
-            Xy = Dense.ToMatrix(xy),
-            Xx = xx is null ? null : Dense.ToMatrix(xx),
-            Yy = yy is null ? null : Dense.ToMatrix(yy),
-        };
+        return PairMoments.FromTensors(rows.Length, sumX, sumY, squaresX, squaresY, xy, xx, yy);
     }
 }
 
