@@ -115,7 +115,9 @@ public sealed record AlignmentSummary(int Neurons, string Comparison, string Met
             var boot = Replicates(all.Where(s => s.Neurons == g.Neurons && s.Metric == g.Metric && s.Comparison == Comparisons.NeuronToNeuron), AlignmentScore.Bootstrap);
             var bootAfter = Replicates(all.Where(s => s.Neurons == g.Neurons && s.Metric == g.Metric && s.Comparison == Comparisons.SaeToSae), AlignmentScore.Bootstrap);
             var changes = boot.Keys.Where(bootAfter.ContainsKey).Select(r => Change(boot[r], bootAfter[r])).OfType<double>().Where(double.IsFinite).Order().ToArray();
-            double? calibrated = before?.Calibration?.Calibrated is { } cb && after?.Calibration?.Calibrated is { } ca && cb > 0 ? Change(cb, ca) : null;
+            // A ratio of chance-corrected similarities; for a distance (procrustes-angle) a ratio of negative numbers would read backwards.
+            double? calibrated = AlignmentMetric.Get(g.Metric).HigherIsAligned && before?.Calibration?.Calibrated is { } cb
+                && after?.Calibration?.Calibrated is { } ca && cb > 0 ? Change(cb, ca) : null;
             return new AlignmentChange(g.Neurons, g.Metric, percent)
             {
                 PercentLow = ScoreCalibration.Percentile(changes, (1 - ScoreCalibration.Confidence) / 2),

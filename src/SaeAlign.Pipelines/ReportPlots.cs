@@ -9,48 +9,44 @@ public static class ReportPlots
 {
     private const int Width = 900, Height = 520;
 
-    /// <summary>Before/after bars: one group per metric, one bar per comparison, SEM error bars.</summary>
-    /// <summary>A bar's height and error, and the central 95% of its permutation null (drawn as a grey band behind it), if any.</summary>
+    /// <summary>A bar's height and error, and the central 95% of its permutation null, if any.</summary>
     public sealed record BarScore(double Mean, double Sem, (double Low, double High)? Null);
 
+    /// <summary>
+    /// Before/after bars: one group per metric, one bar per comparison, SEM error bars, and each bar's permutation null
+    /// as a translucent dark band drawn over it (the null usually lies inside the bar, where a band behind would hide).
+    /// </summary>
     public static void AlignmentBars(string path, string title, IReadOnlyList<string> metrics, IReadOnlyList<string> comparisons,
         Func<string, string, BarScore?> score)
     {
-        bool anyNull = false;
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         double groupWidth = comparisons.Count + 1;
         var ticks = new List<Tick>();
+        var bands = new List<(double Position, double Low, double High)>();
         for (int g = 0; g < metrics.Count; g++)
         {
             for (int c = 0; c < comparisons.Count; c++)
             {
                 if (score(metrics[g], comparisons[c]) is not { } s) continue;
-                if (s.Null is { } band)
-                {
-                    // At least a hairline, so a null concentrated at one value still shows.
-                    double half = Math.Max((band.High - band.Low) / 2, 0.004);
-                    double middle = (band.High + band.Low) / 2;
-                    var rectangle = plot.Add.Rectangle(g * groupWidth + c - 0.5, g * groupWidth + c + 0.5, middle - half, middle + half);
-                    rectangle.FillStyle.Color = Colors.Black.WithAlpha(0.25);
-                    rectangle.LineStyle.Width = 0;
-                    anyNull = true;
-                }
-                var bar = new Bar
-                {
-                    Position = g * groupWidth + c,
-                    Value = s.Mean,
-                    Error = s.Sem,
-                    FillColor = palette.GetColor(c),
-                };
-                plot.Add.Bar(bar);
+                plot.Add.Bar(new Bar { Position = g * groupWidth + c, Value = s.Mean, Error = s.Sem, FillColor = palette.GetColor(c) });
+                if (s.Null is { } band) bands.Add((g * groupWidth + c, band.Low, band.High));
             }
             ticks.Add(new Tick(g * groupWidth + (comparisons.Count - 1) / 2.0, metrics[g]));
+        }
+        var nullColor = Colors.Black.WithAlpha(0.45);
+        foreach (var (position, low, high) in bands)
+        {
+            // At least a thin line, so a null concentrated at one value still shows.
+            double half = Math.Max((high - low) / 2, 0.004), middle = (high + low) / 2;
+            var rectangle = plot.Add.Rectangle(position - 0.4, position + 0.4, middle - half, middle + half);
+            rectangle.FillStyle.Color = nullColor;
+            rectangle.LineStyle.Width = 0;
         }
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
         for (int c = 0; c < comparisons.Count; c++)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = comparisons[c], FillColor = palette.GetColor(c) });
-        if (anyNull) plot.Legend.ManualItems.Add(new LegendItem { LabelText = "permutation null (central 95%)", FillColor = Colors.Black.WithAlpha(0.25) });
+        if (bands.Count > 0) plot.Legend.ManualItems.Add(new LegendItem { LabelText = "permutation null (central 95%)", FillColor = nullColor });
         plot.Legend.IsVisible = true;
         plot.Legend.Alignment = ScottPlot.Alignment.UpperRight;
         plot.Axes.Margins(bottom: 0, top: 0.25);

@@ -114,6 +114,7 @@ public class CalibrationTests
     {
         const double rho = 0.6;
         int covered = 0, sets = 60;
+        double width = 0;
         for (int d = 0; d < sets; d++)
         {
             var x = TestData.Gaussian(200, 2, 1000 + d);
@@ -121,8 +122,12 @@ public class CalibrationTests
             var y = new ActivationSet(x.Values.Select((v, i) => (float)(rho * v + Math.Sqrt(1 - rho * rho) * noise.Values[i])).ToArray(), 200, 2);
             var c = Run(x, y, Options("semi", bootstrap: 100, cv: $"kfold:5:{d}"), "semi").Calibration!;
             if (c.IntervalLow <= rho && rho <= c.IntervalHigh) covered++;
+            width += (c.IntervalHigh!.Value - c.IntervalLow!.Value) / sets;
         }
         Assert.That((double)covered / sets, Is.InRange(0.85, 1.0));
+        // Not covering by being wide: the mean of two test correlations over 200 rows has SE about (1 − ρ²)/√400 = 0.032,
+        // a 95% width of about 0.125.
+        Assert.That(width, Is.InRange(0.08, 0.18));
     }
 
     /// <summary>
@@ -149,5 +154,31 @@ public class CalibrationTests
                 for (int m = 0; m < permuted.Metrics.Count; m++)
                     Assert.That(report.Metrics[m].NullScores[r], Is.EqualTo(permuted.Metrics[m].Score).Within(1e-9), $"{route} {permuted.Metrics[m].Metric} replicate {r}");
         }
+    }
+
+    /// <summary>Few fitting rows per source (ridge's decomposition is not used there) and no CV: nulls still equal the re-run.</summary>
+    [TestCase(40, 12, "kfold:5:3")]
+    [TestCase(200, 5, "none")]
+    public void NullsEqualTheProtocolOnPermutedRowsAtAnyShape(int rows, int units, string cv)
+    {
+        var x = TestData.Gaussian(rows, units, 21);
+        var y = TestData.Related(x, units, noise: 1.0, seed: 22);
+        var options = Options("semi,ridge,cka", nulls: 3, cv: cv);
+        var report = AlignmentRunner.Run(new InMemoryPairedRows(x, y), options);
+        for (int r = 0; r < 3; r++)
+        {
+            var permuted = AlignmentRunner.Run(new InMemoryPairedRows(x, y.Gather(Resampling.Permutation(options.Cv.Assign(rows), rows, options.Seed, r)), compareStimuli: false),
+                options with { NullPermutations = 0 });
+            for (int m = 0; m < 3; m++)
+                Assert.That(report.Metrics[m].NullScores[r], Is.EqualTo(permuted.Metrics[m].Score).Within(1e-9), $"{permuted.Metrics[m].Metric} replicate {r}");
+        }
+    }
+
+    [Test]
+    public void RowWiseMetricsGetNoBootstrapInterval()
+    {
+        var x = TestData.Gaussian(120, 4, 31);
+        var report = AlignmentRunner.Run(new InMemoryPairedRows(x, TestData.Related(x, 4, 1.0, 32)), Options("semi,rsa,mknn", bootstrap: 3));
+        Assert.That(report.Metrics.Select(m => m.BootstrapScores.Count), Is.EqualTo(new[] { 3, 0, 0 }), "resampled copies would count as perfect neighbours");
     }
 }

@@ -109,7 +109,8 @@ public class PipelineReportTests
     {
         var scores = Scores().ToList();
         double[] nullBefore = [0.10, 0.12, 0.14], nullAfter = [0.30, 0.32, 0.34];
-        double[] bootBefore = [0.50, 0.51, 0.53, 0.54], bootAfter = [0.79, 0.80, 0.80, 0.81];
+        // Not in the same order, so pairing by replicate differs from pairing by rank.
+        double[] bootBefore = [0.500, 0.512, 0.530, 0.546], bootAfter = [0.81, 0.79, 0.80, 0.80];
         foreach (var (source, target, shift) in new[] { (0L, 1L, -0.01), (1L, 0L, 0.01) })
         {
             for (int r = 0; r < 3; r++)
@@ -138,22 +139,21 @@ public class PipelineReportTests
         Assert.That(c.NullSd, Is.EqualTo(0.02).Within(1e-12));
         Assert.That(c.Calibrated, Is.EqualTo(0.40).Within(1e-12));
         Assert.That(c.PValue, Is.EqualTo(0.25), "1 / (1 + 3): no null reaches 0.52");
-        // numpy.percentile([0.50, 0.51, 0.53, 0.54], [2.5, 97.5]) = [0.50075, 0.53925]
-        Assert.That(c.IntervalLow, Is.EqualTo(0.50075).Within(1e-12));
-        Assert.That(c.IntervalHigh, Is.EqualTo(0.53925).Within(1e-12));
+        // numpy.percentile([0.500, 0.512, 0.530, 0.546], [2.5, 97.5]) = [0.5009, 0.5448]
+        Assert.That(c.IntervalLow, Is.EqualTo(0.5009).Within(1e-12));
+        Assert.That(c.IntervalHigh, Is.EqualTo(0.5448).Within(1e-12));
         Assert.That(summaries.Single(s => s.Comparison == Comparisons.RandomSaeToRandomSae).Calibration, Is.Null, "no replicates, no calibration");
 
         var change = AlignmentSummary.Changes(CalibratedScores()).Single();
         Assert.That(change.Percent, Is.EqualTo((0.80 / 0.52 - 1) * 100).Within(1e-9));
-        // Paired replicate changes: 0.79/0.50, 0.80/0.51, 0.80/0.53, 0.81/0.54 (each -1, x 100), ascending: 50.0, 50.9434, 56.8627, 58.0.
-        double[] paired = [(0.81 / 0.54 - 1) * 100, (0.80 / 0.53 - 1) * 100, (0.80 / 0.51 - 1) * 100, (0.79 / 0.50 - 1) * 100];
-        Assert.That(change.PercentLow, Is.EqualTo(paired[0] + 0.075 * (paired[1] - paired[0])).Within(1e-9));
-        Assert.That(change.PercentHigh, Is.EqualTo(paired[2] + 0.925 * (paired[3] - paired[2])).Within(1e-9));
+        // numpy.percentile((a / b - 1) * 100, [2.5, 97.5]) of the replicate pairs = [46.85189025, 61.42226563]
+        Assert.That(change.PercentLow, Is.EqualTo(46.85189025).Within(1e-6));
+        Assert.That(change.PercentHigh, Is.EqualTo(61.42226563).Within(1e-6));
         Assert.That(change.CalibratedPercent, Is.EqualTo(((0.80 - 0.32) / (0.52 - 0.12) - 1) * 100).Within(1e-9));
 
         var markdown = PipelineReport.Markdown("paper-toy", summaries, AlignmentSummary.Changes(CalibratedScores()));
         var row = markdown.Split('\n').Single(l => l.StartsWith("| 32 | semi"));
-        Assert.That(row, Does.Contain("0.5200 ± 0.0115<br>cal 0.4000 p 0.250<br>[0.5008, 0.5393]").And.Contain("+53.8%<br>[+50.1, +57.9]<br>cal +20.0%"));
+        Assert.That(row, Does.Contain("0.5200 ± 0.0115<br>cal 0.4000 p 0.250<br>[0.5009, 0.5448]").And.Contain("+53.8%<br>[+46.9, +61.4]<br>cal +20.0%"));
         Assert.That(markdown, Does.Contain("mean of 3 permutation-null scores").And.Contain("95% bootstrap percentile interval over 4 resamples"));
     }
 

@@ -92,8 +92,13 @@ public class EncodeAlignJobTests
         var plan = InMemoryWorker.Read(data, "{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"other.npy\"}").Single();
         Assert.That(plan.Spec["metrics"]!.AsArray().Select(m => m!.GetValue<string>()), Is.EqualTo(AlignmentMetric.Defaults));
         Assert.That(plan.Spec["cv"]!.GetValue<string>(), Is.EqualTo(CrossValidation.Default.ToString()));
-        // The hashed fields in the order earlier versions wrote them: the same job keeps its output folder.
-        Assert.That(plan.Spec.Select(p => p.Key).Where(k => k != "out"), Is.EqualTo(new[] { "source", "target", "metrics", "cv", "stimuli", "seed", "k" }));
+        // The hashed fields in the order earlier versions wrote them, then the calibration (a job without nulls is another job).
+        Assert.That(plan.Spec.Select(p => p.Key).Where(k => k != "out"),
+            Is.EqualTo(new[] { "source", "target", "metrics", "cv", "stimuli", "seed", "k", "nullPermutations", "bootstrap" }));
+        Assert.That(plan.Spec["nullPermutations"]!.GetValue<int>(), Is.EqualTo(Calibration.DefaultPermutations));
+        var calibrated = InMemoryWorker.Read(data, "{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"other.npy\",\"nullPermutations\":0,\"bootstrap\":50}").Single();
+        Assert.That((calibrated.Spec["nullPermutations"]!.GetValue<int>(), calibrated.Spec["bootstrap"]!.GetValue<int>()), Is.EqualTo((0, 50)));
+        Assert.That(calibrated.ConfigHash, Is.Not.EqualTo(plan.ConfigHash));
         var same = InMemoryWorker.Read(data, "{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"other.npy\",\"cv\":\" KFOLD:5:42 \",\"out\":\"x\"}").Single();
         Assert.That(same.ConfigHash, Is.EqualTo(plan.ConfigHash));
         var sweep = InMemoryWorker.Read(data, "{\"type\":\"align\",\"source\":\"acts.npy\",\"target\":\"other.npy\",\"sweep\":{\"cv\":[\"none\",\"kfold:3:1\"],\"metrics\":[[\"semi\"],[\"cka\"]]}}");

@@ -23,6 +23,23 @@ internal sealed class RidgeNull(LiveRows x, LiveRows y, int[][] members) : IDisp
     /// <summary>Sources up to this many keep the cached S (17 a x a per fold) small; wider ones re-run the protocol.</summary>
     public const int MaxSources = 256;
 
+    /// <summary>
+    /// Prepares every fold from the observed splits (X-only, so a permutation leaves it as it is) and says whether the
+    /// decomposition is safe here: each fold fits on at least four rows per source (else the observed fit may take the
+    /// dual form) and no row's leverage reaches one half (w² ≤ 4), so the three terms do not cancel catastrophically.
+    /// Where it is not, ridge's nulls re-run the protocol.
+    /// </summary>
+    public bool Prepare(IReadOnlyList<(PairMoments Train, PairMoments Test)> splits, CancellationToken ct)
+    {
+        bool safe = true;
+        for (int f = 0; f < splits.Count; f++)
+        {
+            if (splits[f].Train.Count < 4L * x.Width) return false;
+            safe &= State(f, splits[f].Train, ct).MaxSquaredWeight <= 4;
+        }
+        return safe;
+    }
+
     /// <summary>The null score (mean over folds) for <paramref name="targetRows"/>, from the permuted moments' splits.</summary>
     public double Score(IReadOnlyList<(PairMoments Train, PairMoments Test)> splits, int[] targetRows, CancellationToken ct)
     {
@@ -48,9 +65,10 @@ internal sealed class RidgeNull(LiveRows x, LiveRows y, int[][] members) : IDisp
             state.Inverses.Dispose();
             state.S.Dispose();
         }
+        folds.Clear();
     }
 
-    private sealed record FoldState(int[] Rows, double[] Values, Matrix Vectors, Tensor Inverses, Tensor S);
+    private sealed record FoldState(int[] Rows, double[] Values, Matrix Vectors, Tensor Inverses, Tensor S, double MaxSquaredWeight);
 
     /// <summary>The fold's X-only quantities, computed on its first replicate: eigenpairs of the centred XᵀX and S per alpha.</summary>
     private FoldState State(int fold, PairMoments train, CancellationToken ct)
@@ -60,11 +78,13 @@ internal sealed class RidgeNull(LiveRows x, LiveRows y, int[][] members) : IDisp
         var mx = train.MeanX();
         var (values, vectors) = Dense.SymmetricEigen(train.SourceProducts(mx));
         int a = x.Width, alphas = RidgeRegression.Alphas.Count;
+        using var outer = torch.NewDisposeScope();
         var inverses = torch.tensor(RidgeRegression.Alphas.SelectMany(alpha => values.Select(l => 1 / (l + alpha))).ToArray(),
             [alphas, a], ScalarType.Float64).t().contiguous();
         var v = Dense.ToTensor(vectors);
         var mean = torch.tensor(mx, ScalarType.Float64);
         var s = torch.zeros(alphas, a, a, ScalarType.Float64);
+        double maxSquaredWeight = 0;
         var buffer = bufferX ??= new double[ChunkRows * a];
         for (int first = 0; first < rows.Length; first += ChunkRows)
         {
@@ -74,10 +94,11 @@ internal sealed class RidgeNull(LiveRows x, LiveRows y, int[][] members) : IDisp
             x.Fill(rows.AsSpan(first, count), buffer);
             var z = torch.mm(torch.frombuffer(buffer, ScalarType.Float64, (long)count * a).view(count, a).sub_(mean), v);
             var w2 = SquaredWeights(z, inverses);
+            maxSquaredWeight = Math.Max(maxSquaredWeight, w2.max().ToDouble());
             // S_α += Zᵀ diag(w²_α) Z for every α at once: [α, a, n] x [n, a].
             s.add_(torch.matmul(z.t().unsqueeze(0) * w2.t().unsqueeze(1), z));
         }
-        var state = new FoldState(rows, values, vectors, inverses, s);
+        var state = new FoldState(rows, values, vectors, inverses.DetachFromDisposeScope(), s.DetachFromDisposeScope(), maxSquaredWeight);
         folds[fold] = state;
         return state;
     }

@@ -19,6 +19,10 @@ public static class AlignmentRunner
     {
         Validate(options, rows.Rows);
         MemoryBudget.RequireDenseFits(rows.Rows, rows.SourceUnits, rows.TargetUnits, options, rowsInMemory: rows is not ParquetPairedRows);
+        // Replicates re-index the stimuli, so they need the rows in memory, as one array a side.
+        if (Calibration.Requested(options))
+            InvalidInputException.Require((long)rows.Rows * Math.Max(rows.SourceUnits, rows.TargetUnits) <= Array.MaxLength,
+                $"{rows.Rows:N0} stimuli x {Math.Max(rows.SourceUnits, rows.TargetUnits):N0} units are too many to hold in memory for calibration replicates; give {Named("nullPermutations")} 0 and {Named("bootstrap")} 0 to stream them uncalibrated.");
         var observed = Observe(rows, options, ct);
         if (!Calibration.Requested(options)) return observed;
         // Replicates re-index the stimuli, so streamed rows are read into memory once (the budget above counted them).

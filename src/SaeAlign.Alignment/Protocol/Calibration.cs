@@ -29,8 +29,9 @@ public sealed record ScoreCalibration(
         double? mean = n.Length == 0 ? null : n.Average();
         double? sd = n.Length < 2 ? null : Math.Sqrt(n.Sum(x => (x - mean!.Value) * (x - mean.Value)) / (n.Length - 1));
         int asAligned = n.Count(x => higherIsAligned ? x >= score : x <= score);
-        return new ScoreCalibration(n.Length, mean, sd, Percentile(n, tail), Percentile(n, 1 - tail), score - mean,
-            n.Length == 0 ? null : (1.0 + asAligned) / (1.0 + n.Length),
+        bool scored = n.Length > 0 && double.IsFinite(score);
+        return new ScoreCalibration(n.Length, mean, sd, Percentile(n, tail), Percentile(n, 1 - tail), scored ? score - mean : null,
+            scored ? (1.0 + asAligned) / (1.0 + n.Length) : null,
             b.Length, Percentile(b, tail), Percentile(b, 1 - tail));
     }
 
@@ -86,20 +87,28 @@ public static class Calibration
             }
             return scores;
         }).ToArray();
-        var bootstraps = Enumerable.Range(0, options.Bootstrap).Select(r =>
+        var resampled = all.Where(Resamplable).ToArray();
+        var bootstraps = resampled.Length == 0 ? [] : Enumerable.Range(0, options.Bootstrap).Select(r =>
         {
             var rows = Resampling.Bootstrap(folds, observed.Rows, options.Seed, r);
-            return Scores(() => replicate(rows, rows, all), all, ct);
+            return Scores(() => replicate(rows, rows, resampled), resampled, ct);
         }).ToArray();
         return observed with
         {
             Metrics = observed.Metrics.Select(m => m with
             {
                 NullScores = nulls.Select(s => s[m.Metric]).ToArray(),
-                BootstrapScores = bootstraps.Select(s => s[m.Metric]).ToArray(),
+                BootstrapScores = resampled.Contains(m.Metric) ? bootstraps.Select(s => s[m.Metric]).ToArray() : [],
             }).ToArray(),
         };
     }
+
+    /// <summary>
+    /// Whether a bootstrap interval means anything for the metric: a resample repeats stimuli, which the row-wise metrics
+    /// (rsa, mknn, triplet; cka-debiased's per-row terms) would count as perfectly matched pairs, inflating the score.
+    /// </summary>
+    private static bool Resamplable(string metric) =>
+        (AlignmentMetric.Get(metric).Needs & (MetricNeeds.SampledRows | MetricNeeds.TripletRows | MetricNeeds.RowNorms)) == 0;
 
     private static Dictionary<string, double> Scores(Func<AlignmentReport> run, IReadOnlyList<string> metrics, CancellationToken ct)
     {

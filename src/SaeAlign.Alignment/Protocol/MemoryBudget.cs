@@ -45,7 +45,7 @@ public static class MemoryBudget
         // Name the metric that makes it too big: the first whose own dense route does not fit.
         string metric = options.Metrics.FirstOrDefault(m => Needed([m]) > limit) ?? string.Join(",", options.Metrics);
         throw new InvalidInputException(
-            $"{(comparison is null ? "" : comparison + ": ")}{Named("metrics")} {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give {Named("memoryLimit")}, fewer units or stimuli, or other metrics{(alternatives is null ? "" : $" ({string.Join(", ", alternatives)} run at any width on sparse codes)")}.");
+            $"{(comparison is null ? "" : comparison + ": ")}{Named("metrics")} {metric} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(Needed([metric]))} (all requested metrics: {Gb(needed)}), over the memory limit of {Gb(limit)}; give {Named("memoryLimit")}, fewer units or stimuli, or other metrics{(alternatives is null ? "" : $" ({string.Join(", ", alternatives)} run at any width on sparse codes)")}{(Calibration.Requested(options) ? $"; calibration holds the rows twice ({Named("nullPermutations")} 0 and {Named("bootstrap")} 0 turn it off)" : "")}.");
     }
 
     /// <summary>Throws <see cref="InvalidInputException"/> when a metric's sparse route would not fit (exact ridge on many stimuli of wide codes).</summary>

@@ -49,11 +49,27 @@ internal sealed class MomentNull : IDisposable
         members = folds.Length == 0
             ? [Enumerable.Range(0, source.Rows).ToArray()]
             : Enumerable.Range(0, options.Cv.Folds).Select(f => Enumerable.Range(0, folds.Length).Where(r => folds[r] == f).ToArray()).ToArray();
-        Metrics = MetricsOf(options, source.Width);
-        var needs = AlignmentMetric.NeedsOf(Metrics);
+        var metrics = MetricsOf(options, source.Width);
+        var needs = AlignmentMetric.NeedsOf(metrics);
         buckets = members.Select(rows => Moments(rows, needs.HasFlag(MetricNeeds.SourceGram), needs.HasFlag(MetricNeeds.TargetGram), ct)).ToArray();
-        if (Metrics.Contains(AlignmentMetric.Ridge)) ridge = new RidgeNull(source, target, members);
+        if (metrics.Contains(AlignmentMetric.Ridge))
+        {
+            ridge = new RidgeNull(source, target, members);
+            if (!ridge.Prepare(Splits(buckets, Sum(buckets)), ct))
+            {
+                ridge.Dispose();
+                ridge = null;
+                metrics = metrics.Where(m => m != AlignmentMetric.Ridge).ToArray();
+            }
+        }
+        Metrics = metrics;
     }
+
+    /// <summary>One (train, test) pair per fold from per-fold moments, as the runners make them; without CV all rows twice.</summary>
+    private IReadOnlyList<(PairMoments Train, PairMoments Test)> Splits(PairMoments[] perFold, PairMoments total) =>
+        options.Cv.IsNone ? [(total, total)] : perFold.Select(test => (total.Minus(test), test)).ToArray();
+
+    private static PairMoments Sum(PairMoments[] perFold) => perFold.Aggregate((a, b) => a.Plus(b));
 
     public void Dispose() => ridge?.Dispose();
 
@@ -64,10 +80,8 @@ internal sealed class MomentNull : IDisposable
         {
             Xy = Cross(members[f], members[f].Select(r => targetRows[r]).ToArray(), ct),
         }).ToArray();
-        var total = permuted.Aggregate((a, b) => a.Plus(b));
-        var splits = options.Cv.IsNone
-            ? [(Train: total, Test: total)]
-            : permuted.Select(test => (Train: total.Minus(test), Test: test)).ToArray();
+        var total = Sum(permuted);
+        var splits = Splits(permuted, total);
         var inputs = new DenseInputs(options, splits, total, () => throw new InvalidOperationException("no sampled rows here"), "",
             () => throw new InvalidOperationException("no triplet rows here"), [], rows: null);
         return Metrics.Select(m => m == AlignmentMetric.Ridge ? ridge!.Score(splits, targetRows, ct) : AlignmentMetric.Get(m).Score(inputs, ct).Score).ToArray();

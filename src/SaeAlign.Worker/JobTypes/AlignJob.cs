@@ -45,6 +45,8 @@ public sealed class AlignJob : JobType<AlignSpec>
             Stimuli = options.Stimuli,
             Seed = options.Seed,
             K = options.K,
+            NullPermutations = options.NullPermutations,
+            Bootstrap = options.Bootstrap,
             Out = root.Relative(spec.Out ?? DefaultOut, "out"),
         };
     }
