@@ -98,19 +98,6 @@ internal abstract class CodeRows : IDisposable
     /// <summary>A tensor over a managed array, without a copy (libtorch pins the array until the tensor is freed).</summary>
     protected static Tensor Wrap(double[] values, params long[] shape) => torch.frombuffer(values, ScalarType.Float64).view(shape);
 
-    /// <summary>y += a x.</summary>
-    protected static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var scale = new Vector<double>(a);
-            for (; i <= x.Length - Vector<double>.Count; i += Vector<double>.Count)
-                (new Vector<double>(y[i..]) + scale * new Vector<double>(x[i..])).CopyTo(y[i..]);
-        }
-        for (; i < x.Length; i++) y[i] += a * x[i];
-    }
-
     private sealed class DenseRows : CodeRows
     {
         private readonly Tensor x;
@@ -264,7 +251,7 @@ internal abstract class CodeRows : IDisposable
             {
                 var (index, value, start, end) = entries(i);
                 var into = output.AsSpan((int)((long)i * right.Width), right.Width);
-                for (long e = start; e < end; e++) Axpy(value[e], right.Row(index[e]), into);
+                for (long e = start; e < end; e++) Dense.Axpy(value[e], right.Row(index[e]), into);
             });
 
         /// <summary>Out[i, j] = Σ_k L[i, k] R[k, j] with L given by <paramref name="left"/> and R by <paramref name="right"/>, both by their nonzeros.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,6 +12,23 @@ namespace SaeAlign.Alignment;
 /// </summary>
 internal static class Dense
 {
+    /// <summary>y += a x, vectorised: the entry-by-entry products of sparse codes (a k-sparse row adds k scaled rows).</summary>
+    public static void Axpy(double a, ReadOnlySpan<double> x, Span<double> y)
+    {
+        if (y.Length < x.Length) throw new ArgumentException("y is shorter than x.", nameof(y));
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // Unchecked loads after the one length check: slicing spans per vector cost more than the arithmetic.
+            ref double from = ref MemoryMarshal.GetReference(x);
+            ref double to = ref MemoryMarshal.GetReference(y);
+            var scale = new Vector<double>(a);
+            for (; i <= x.Length - Vector<double>.Count; i += Vector<double>.Count)
+                (Vector.LoadUnsafe(ref to, (nuint)i) + scale * Vector.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+        }
+        for (; i < x.Length; i++) y[i] += a * x[i];
+    }
+
     public static Tensor ToTensor(Matrix m) => torch.tensor(m.Data, [m.Rows, m.Columns], ScalarType.Float64);
 
     public static Matrix ToMatrix(Tensor t)
@@ -22,6 +41,23 @@ internal static class Dense
     {
         using var contiguous = t.to_type(ScalarType.Float64).contiguous();
         return contiguous.data<double>().ToArray();
+    }
+
+    /// <summary>into[i] = x[i] (y[i] − shift[i]), vectorised (ridge's null replicates, per row and fold).</summary>
+    public static void MultiplyDifference(ReadOnlySpan<double> x, ReadOnlySpan<double> y, ReadOnlySpan<double> shift, Span<double> into)
+    {
+        if (y.Length < x.Length || shift.Length < x.Length || into.Length < x.Length) throw new ArgumentException("the spans are shorter than x.");
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref double xs = ref MemoryMarshal.GetReference(x);
+            ref double ys = ref MemoryMarshal.GetReference(y);
+            ref double shifts = ref MemoryMarshal.GetReference(shift);
+            ref double to = ref MemoryMarshal.GetReference(into);
+            for (; i <= x.Length - Vector<double>.Count; i += Vector<double>.Count)
+                (Vector.LoadUnsafe(ref xs, (nuint)i) * (Vector.LoadUnsafe(ref ys, (nuint)i) - Vector.LoadUnsafe(ref shifts, (nuint)i))).StoreUnsafe(ref to, (nuint)i);
+        }
+        for (; i < x.Length; i++) into[i] = x[i] * (y[i] - shift[i]);
     }
 
     /// <summary>Aᵀ B when <paramref name="transposeA"/>, else A B.</summary>

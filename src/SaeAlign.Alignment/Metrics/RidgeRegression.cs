@@ -22,8 +22,20 @@ public static class RidgeRegression
         var mx = train.MeanX();
         var my = train.MeanY();
         var (values, vectors) = Dense.SymmetricEigen(train.SourceProducts(mx));
-        var projected = Dense.Multiply(vectors, train.CrossProducts(mx, my), transposeA: true);
-        return new RidgeProblem(mx, my, values, vectors, projected);
+        return new RidgeProblem(mx, my, values, vectors, Projected(vectors, train, mx, my));
+    }
+
+    /// <summary>
+    /// G = Vᵀ X_cᵀ Y_c on the fitting rows. A target constant on them gets an exactly zero column, as on the sparse
+    /// route: its cross products' rounding residue would otherwise be fitted and correlate at random on the test rows.
+    /// </summary>
+    internal static Matrix Projected(Matrix vectors, PairMoments train, double[] mx, double[] my)
+    {
+        var cross = train.CrossProducts(mx, my);
+        for (int j = 0; j < cross.Columns; j++)
+            if (PairMoments.Spread(train.SquaresY[j], train.SumY[j], my[j], train.Count) == 0)
+                for (int i = 0; i < cross.Rows; i++) cross[i, j] = 0;
+        return Dense.Multiply(vectors, cross, transposeA: true);
     }
 
     /// <summary>How a run's details name the alpha fold <paramref name="fold"/> chose.</summary>
@@ -68,7 +80,6 @@ public sealed record RidgeFit(double Alpha, Matrix Weights, double[] MeanX, doub
         var my = test.MeanY();
         var cross = test.CrossProducts(mx, my);
         var source = test.SourceProducts(mx);
-        var targetSquares = PairMoments.CentredSquares(test.SquaresY, test.SumY, my, test.Count);
         var sourceW = Dense.Multiply(source, Weights);
         double sum = 0;
         for (int j = 0; j < Weights.Columns; j++)
@@ -79,7 +90,8 @@ public sealed record RidgeFit(double Alpha, Matrix Weights, double[] MeanX, doub
                 covariance += Weights[i, j] * cross[i, j];
                 predictionSquares += Weights[i, j] * sourceW[i, j];
             }
-            double scale = Math.Sqrt(Math.Max(0, predictionSquares) * targetSquares[j]);
+            // A target constant on these rows scores 0 (Spread: no rounding residue standing in for its variance).
+            double scale = Math.Sqrt(Math.Max(0, predictionSquares)) * PairMoments.Spread(test.SquaresY[j], test.SumY[j], my[j], test.Count);
             sum += scale > 0 ? covariance / scale : 0;
         }
         return sum / Weights.Columns;

@@ -76,15 +76,12 @@ public static class Calibration
         using var moments = options.NullPermutations > 0 ? momentNull?.Invoke() : null;
         var fromMoments = moments?.Metrics ?? [];
         var rerun = all.Except(fromMoments).ToArray();
+        int[] Permutation(int r) => Resampling.Permutation(folds, observed.Rows, options.Seed, r);
+        var fromRows = moments?.Scores(options.NullPermutations, Permutation, ct);
         var nulls = Enumerable.Range(0, options.NullPermutations).Select(r =>
         {
-            var permutation = Resampling.Permutation(folds, observed.Rows, options.Seed, r);
-            var scores = rerun.Length == 0 ? new Dictionary<string, double>() : Scores(() => replicate(null, permutation, rerun), rerun, ct);
-            if (moments is not null)
-            {
-                var fromRows = moments.Scores(permutation, ct);
-                for (int k = 0; k < fromMoments.Count; k++) scores[fromMoments[k]] = fromRows[k];
-            }
+            var scores = rerun.Length == 0 ? new Dictionary<string, double>() : Scores(() => replicate(null, Permutation(r), rerun), rerun, ct);
+            for (int k = 0; k < fromMoments.Count; k++) scores[fromMoments[k]] = fromRows![r][k];
             return scores;
         }).ToArray();
         var resampled = all.Where(Resamplable).ToArray();

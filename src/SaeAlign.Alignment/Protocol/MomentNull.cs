@@ -8,9 +8,11 @@ namespace SaeAlign.Alignment;
 /// Null replicates of the metrics that read only second moments (semi, soft, one-to-one, cka, procrustes), without
 /// re-running the protocol: a permutation within folds leaves each side's per-fold sums, squares and Gram matrices as
 /// they were, so a replicate recomputes only the per-fold cross products of the source rows with the permuted target
-/// rows (one float64 GEMM over the rows) and scores the metrics from them on the dense route, whose scores equal the
-/// sparse route's. Used where a and b are small enough for dense a x b moments (narrow codes and neurons); wider codes
-/// keep the replicate re-run (<see cref="Calibration"/>).
+/// rows (one float64 GEMM over dense rows, k_x·k_y products a row for sparse codes) and scores the metrics from them on
+/// the dense route (whose scores equal the sparse route's, but for soft and one-to-one where the optimal plan is not
+/// unique). Replicates go in batches that share ridge's source-side work (<see cref="RidgeNull"/>). Used where a and b
+/// are small enough for dense a x b moments (narrow codes and neurons); wider codes keep the replicate re-run
+/// (<see cref="Calibration"/>).
 /// </summary>
 internal sealed class MomentNull : IDisposable
 {
@@ -73,27 +75,70 @@ internal sealed class MomentNull : IDisposable
 
     public void Dispose() => ridge?.Dispose();
 
-    /// <summary>The metrics' scores with target row <paramref name="targetRows"/>[i] paired with source row i (a permutation within folds).</summary>
-    public double[] Scores(int[] targetRows, CancellationToken ct)
+    /// <summary>
+    /// The metrics' scores for <paramref name="count"/> replicates, replicate r pairing target row
+    /// <paramref name="permutation"/>(r)[i] with source row i (a permutation within folds). Replicates go in batches,
+    /// so ridge's source-side work per row is done once a batch (<see cref="RidgeNull"/>).
+    /// </summary>
+    public double[][] Scores(int count, Func<int, int[]> permutation, CancellationToken ct)
     {
-        var permuted = buckets.Select((bucket, f) => bucket with
+        var scores = new double[count][];
+        for (int first = 0; first < count; first += BatchSize)
         {
-            Xy = Cross(members[f], members[f].Select(r => targetRows[r]).ToArray(), ct),
-        }).ToArray();
-        var total = Sum(permuted);
-        var splits = Splits(permuted, total);
-        var inputs = new DenseInputs(options, splits, total, () => throw new InvalidOperationException("no sampled rows here"), "",
-            () => throw new InvalidOperationException("no triplet rows here"), [], rows: null);
-        return Metrics.Select(m => m == AlignmentMetric.Ridge ? ridge!.Score(splits, targetRows, ct) : AlignmentMetric.Get(m).Score(inputs, ct).Score).ToArray();
+            var targetRows = Enumerable.Range(first, Math.Min(BatchSize, count - first)).Select(permutation).ToArray();
+            var splits = targetRows.Select(rows =>
+            {
+                var permuted = buckets.Select((bucket, f) => bucket with { Xy = Cross(f, rows, ct) }).ToArray();
+                return (Total: Sum(permuted), Splits: Splits(permuted, Sum(permuted)));
+            }).ToArray();
+            var ridgeScores = ridge?.Scores(splits.Select(s => s.Splits).ToArray(), targetRows, ct);
+            for (int r = 0; r < targetRows.Length; r++)
+            {
+                var inputs = new DenseInputs(options, splits[r].Splits, splits[r].Total, () => throw new InvalidOperationException("no sampled rows here"), "",
+                    () => throw new InvalidOperationException("no triplet rows here"), [], rows: null);
+                scores[first + r] = Metrics.Select(m => m == AlignmentMetric.Ridge ? ridgeScores![r] : AlignmentMetric.Get(m).Score(inputs, ct).Score).ToArray();
+            }
+        }
+        return scores;
     }
 
-    /// <summary>Σ (x − μx)(y − μy)ᵀ over source rows <paramref name="sourceRows"/> paired with target rows <paramref name="targetRows"/>.</summary>
-    private Matrix Cross(int[] sourceRows, int[] targetRows, CancellationToken ct)
+    /// <summary>Replicates a batch: their per-fold cross products (two a x b per fold each) within 256 MB.</summary>
+    private int BatchSize => (int)Math.Clamp((256L << 20) / (16L * x.Width * y.Width * buckets.Length), 1, 64);
+
+    /// <summary>
+    /// Σ (x − μx)(y − μy)ᵀ over fold <paramref name="fold"/>'s source rows paired with target rows
+    /// <paramref name="targetRows"/>[i]: one GEMM over dense rows; entry by entry where a side is sparse, as
+    /// Σ s tᵀ − Sx μyᵀ − μx Syᵀ − n μx μyᵀ (s, t the raw entries; Sx, Sy the fold's centred sums, which a permutation
+    /// within the fold leaves as they are).
+    /// </summary>
+    private Matrix Cross(int fold, int[] targetRows, CancellationToken ct)
     {
-        using var scope = torch.NewDisposeScope();
-        var xy = torch.zeros(x.Width, y.Width, ScalarType.Float64);
-        foreach (var (cx, cy) in Chunks(sourceRows, targetRows, ct)) xy.addmm_(cx.t(), cy);
-        return Dense.ToMatrix(xy);
+        var sourceRows = members[fold];
+        var pairedRows = sourceRows.Select(r => targetRows[r]).ToArray();
+        if (!x.Sparse && !y.Sparse)
+        {
+            using var scope = torch.NewDisposeScope();
+            var xy = torch.zeros(x.Width, y.Width, ScalarType.Float64);
+            foreach (var (cx, cy) in Chunks(sourceRows, pairedRows, ct)) xy.addmm_(cx.t(), cy);
+            return Dense.ToMatrix(xy);
+        }
+        int a = x.Width, b = y.Width;
+        var products = new double[a * b];
+        blockX ??= x.Block(BlockRows);
+        blockY ??= y.Block(BlockRows);
+        for (int first = 0; first < sourceRows.Length; first += BlockRows)
+        {
+            ct.ThrowIfCancellationRequested();
+            int count = Math.Min(BlockRows, sourceRows.Length - first);
+            x.Load(sourceRows.AsSpan(first, count), blockX);
+            y.Load(pairedRows.AsSpan(first, count), blockY);
+            x.AddProducts(blockX, y, blockY, products);
+        }
+        var bucket = buckets[fold];
+        for (int i = 0; i < a; i++)
+            for (int j = 0; j < b; j++)
+                products[i * b + j] -= bucket.SumX[i] * y.Mean[j] + x.Mean[i] * bucket.SumY[j] + bucket.Count * x.Mean[i] * y.Mean[j];
+        return new Matrix(a, b, products);
     }
 
     /// <summary>
@@ -120,6 +165,9 @@ internal sealed class MomentNull : IDisposable
 
     private double[]? bufferX, bufferY;
 
+    private const int BlockRows = 1024;
+    private EntryBlock? blockX, blockY;
+
     /// <summary>Moments of the rows <paramref name="rows"/> of both sides, about the global means.</summary>
     private PairMoments Moments(int[] rows, bool sourceGram, bool targetGram, CancellationToken ct)
     {
@@ -144,123 +192,5 @@ internal sealed class MomentNull : IDisposable
             yy?.addmm_(cy.t(), cy);
         }
         return PairMoments.FromTensors(rows.Length, sumX, sumY, squaresX, squaresY, xy, xx, yy);
-    }
-}
-
-/// <summary>
-/// The live (non-constant) units of an activation set or of sparse codes, as dense float64 rows about the units'
-/// means over all rows, one chunk of rows at a time.
-/// </summary>
-internal abstract class LiveRows
-{
-    protected LiveRows(int rows, int[] live, double[] mean)
-    {
-        Rows = rows;
-        Live = live;
-        Mean = mean;
-    }
-
-    public int Rows { get; }
-    public int[] Live { get; }
-    public int Width => Live.Length;
-    protected double[] Mean { get; }
-
-    /// <summary>Rows <paramref name="rows"/>, live units only, minus their means, row-major into <paramref name="into"/>.</summary>
-    public abstract void Fill(ReadOnlySpan<int> rows, double[] into);
-
-    public static LiveRows Of(ActivationSet set) => new DenseRows(set);
-
-    public static LiveRows Of(SparseCodes codes) => new SparseRows(codes);
-
-    private sealed class DenseRows : LiveRows
-    {
-        private readonly ActivationSet set;
-
-        public DenseRows(ActivationSet set) : this(set, Scan(set)) { }
-
-        private DenseRows(ActivationSet set, (int[] Live, double[] Mean) scan) : base(set.Rows, scan.Live, scan.Mean) => this.set = set;
-
-        private static (int[], double[]) Scan(ActivationSet set)
-        {
-            int c = set.Columns;
-            var min = new float[c];
-            var max = new float[c];
-            var sum = new double[c];
-            Array.Fill(min, float.PositiveInfinity);
-            Array.Fill(max, float.NegativeInfinity);
-            for (int r = 0; r < set.Rows; r++)
-            {
-                var row = set.Row(r);
-                for (int u = 0; u < c; u++)
-                {
-                    min[u] = Math.Min(min[u], row[u]);
-                    max[u] = Math.Max(max[u], row[u]);
-                    sum[u] += row[u];
-                }
-            }
-            var live = Enumerable.Range(0, c).Where(u => max[u] > min[u]).ToArray();
-            return (live, live.Select(u => sum[u] / set.Rows).ToArray());
-        }
-
-        public override void Fill(ReadOnlySpan<int> rows, double[] into)
-        {
-            int w = Width;
-            for (int k = 0; k < rows.Length; k++)
-            {
-                var row = set.Row(rows[k]);
-                for (int p = 0; p < w; p++) into[k * w + p] = row[Live[p]] - Mean[p];
-            }
-        }
-    }
-
-    private sealed class SparseRows : LiveRows
-    {
-        private readonly SparseCodes codes;
-        private readonly int[] position;
-
-        public SparseRows(SparseCodes codes) : this(codes, Scan(codes)) { }
-
-        private SparseRows(SparseCodes codes, (int[] Live, double[] Mean) scan) : base(codes.Rows, scan.Live, scan.Mean)
-        {
-            this.codes = codes;
-            position = SemiMatching.Positions(Live, codes.Columns);
-        }
-
-        /// <summary>A unit is constant when it never fires, or fires on every row with one value.</summary>
-        private static (int[], double[]) Scan(SparseCodes codes)
-        {
-            int c = codes.Columns;
-            var count = new long[c];
-            var min = new float[c];
-            var max = new float[c];
-            var sum = new double[c];
-            Array.Fill(min, float.PositiveInfinity);
-            Array.Fill(max, float.NegativeInfinity);
-            for (long e = 0; e < codes.Entries; e++)
-            {
-                int u = codes.Index[e];
-                float v = codes.Value[e];
-                count[u]++;
-                min[u] = Math.Min(min[u], v);
-                max[u] = Math.Max(max[u], v);
-                sum[u] += v;
-            }
-            var live = Enumerable.Range(0, c).Where(u => count[u] > 0 && (count[u] < codes.Rows || max[u] > min[u])).ToArray();
-            return (live, live.Select(u => sum[u] / codes.Rows).ToArray());
-        }
-
-        public override void Fill(ReadOnlySpan<int> rows, double[] into)
-        {
-            int w = Width;
-            for (int k = 0; k < rows.Length; k++)
-            {
-                var target = into.AsSpan(k * w, w);
-                for (int p = 0; p < w; p++) target[p] = -Mean[p];
-                var index = codes.RowIndex(rows[k]);
-                var value = codes.RowValues(rows[k]);
-                for (int e = 0; e < index.Length; e++)
-                    if (position[index[e]] is var p and >= 0) target[p] += value[e];
-            }
-        }
     }
 }
