@@ -105,24 +105,29 @@ internal sealed class RidgeNull(LiveRows x, LiveRows y, int[][] members) : IDisp
         x.Project(rows, state.MeanX, state.Vectors.Data, a, z, null);
         for (int k = 0; k < rows.Rows; k++)
         {
-            var leverage = w2.AsSpan(k * Stride, Stride);
-            leverage.Clear();
-            var zk = z.AsSpan(k * a, a);
-            for (int p = 0; p < a; p++) Dense.Axpy(zk[p] * zk[p], state.Gamma.AsSpan(p * Stride, Stride), leverage);
-            double most = 0;
-            for (int alpha = 0; alpha < Alphas; alpha++)
-            {
-                double w = 1 / (1 - leverage[alpha]);
-                leverage[alpha] = w * w;
-                most = Math.Max(most, w * w);
-            }
-            leverage[Alphas..].Clear();
-            if (!(most <= SharpWeight))
+            var weights = w2.AsSpan(k * Stride, Stride);
+            if (!(SquaredWeights(z.AsSpan(k * a, a), state.Gamma, weights) <= SharpWeight))
             {
                 state.Sharp.Add(ids[k]);
-                leverage.Clear();
+                weights.Clear();
             }
         }
+    }
+
+    /// <summary>w² = 1 / (1 − h)² per alpha of a row with projection <paramref name="z"/> (h = Σ z²γ), padding 0; returns the largest.</summary>
+    private static double SquaredWeights(ReadOnlySpan<double> z, double[] gamma, Span<double> weights)
+    {
+        weights.Clear();
+        for (int p = 0; p < z.Length; p++) Dense.Axpy(z[p] * z[p], gamma.AsSpan(p * Stride, Stride), weights);
+        double most = 0;
+        for (int alpha = 0; alpha < Alphas; alpha++)
+        {
+            double w = 1 / (1 - weights[alpha]);
+            weights[alpha] = w * w;
+            most = Math.Max(most, w * w);
+        }
+        weights[Alphas..].Clear();
+        return most;
     }
 
     /// <summary>S from z: Σ_α-weighted Zᵀ diag(w²) Z per chunk, as one batched GEMM.</summary>
@@ -256,17 +261,8 @@ internal sealed class RidgeNull(LiveRows x, LiveRows y, int[][] members) : IDisp
                     var weights = w2.AsSpan((k * foldCount + f) * Stride, Stride);
                     weights.Clear();
                     if (foldOf[start + k] == f || states[f].Sharp.Contains(start + k)) continue;
-                    for (int p = 0; p < a; p++)
-                    {
-                        zf[p] -= offsetX[f * a + p];
-                        Dense.Axpy(zf[p] * zf[p], states[f].Gamma.AsSpan(p * Stride, Stride), weights);
-                    }
-                    for (int alpha = 0; alpha < Alphas; alpha++)
-                    {
-                        double w = 1 / (1 - weights[alpha]);
-                        weights[alpha] = w * w;
-                    }
-                    weights[Alphas..].Clear();
+                    for (int p = 0; p < a; p++) zf[p] -= offsetX[f * a + p];
+                    SquaredWeights(zf, states[f].Gamma, weights);
                 }
             using var chunk = torch.NewDisposeScope();
             var weightsT = w2Tensor.narrow(0, 0, (long)count * foldCount * Stride).view(count, foldCount, Stride).permute(1, 2, 0);

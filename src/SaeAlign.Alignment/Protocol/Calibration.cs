@@ -77,7 +77,7 @@ public static class Calibration
         var fromMoments = moments?.Metrics ?? [];
         var rerun = all.Except(fromMoments).ToArray();
         int[] Permutation(int r) => Resampling.Permutation(folds, observed.Rows, options.Seed, r);
-        var fromRows = moments?.Scores(options.NullPermutations, Permutation, ct);
+        var fromRows = fromMoments.Count > 0 ? moments!.Scores(options.NullPermutations, Permutation, ct) : null;
         var nulls = Enumerable.Range(0, options.NullPermutations).Select(r =>
         {
             var scores = rerun.Length == 0 ? new Dictionary<string, double>() : Scores(() => replicate(null, Permutation(r), rerun), rerun, ct);

@@ -42,6 +42,8 @@ internal abstract class LiveRows
     /// </summary>
     public abstract void Load(ReadOnlySpan<int> rows, EntryBlock block);
 
+    private double[]? centredRows;
+
     /// <summary>A block for up to <paramref name="rows"/> of these rows.</summary>
     public EntryBlock Block(int rows) => new(rows, MaxEntries);
 
@@ -58,7 +60,10 @@ internal abstract class LiveRows
         for (int p = 0; p < w; p++) offset[p] = -Mean[p] - shift[p];
         if (!Sparse)
         {
-            var centred = new double[rows * w];
+            // Reused across calls (one LiveRows serves one comparison at a time): a fresh array per chunk and replicate
+            // would be a large object each time.
+            if (centredRows is null || centredRows.Length < rows * w) centredRows = new double[rows * w];
+            var centred = centredRows;
             for (int k = 0; k < rows; k++)
             {
                 var row = centred.AsSpan(k * w, w);
@@ -74,7 +79,7 @@ internal abstract class LiveRows
                 }
             }
             using var scope = torch.NewDisposeScope();
-            var product = torch.mm(torch.frombuffer(centred, ScalarType.Float64).view(rows, w), torch.frombuffer(right, ScalarType.Float64).view(w, columns));
+            var product = torch.mm(torch.frombuffer(centred, ScalarType.Float64).narrow(0, 0, (long)rows * w).view(rows, w), torch.frombuffer(right, ScalarType.Float64).view(w, columns));
             torch.frombuffer(into, ScalarType.Float64).narrow(0, 0, (long)rows * columns).view(rows, columns).copy_(product);
             return;
         }

@@ -89,7 +89,8 @@ internal sealed class MomentNull : IDisposable
             var splits = targetRows.Select(rows =>
             {
                 var permuted = buckets.Select((bucket, f) => bucket with { Xy = Cross(f, rows, ct) }).ToArray();
-                return (Total: Sum(permuted), Splits: Splits(permuted, Sum(permuted)));
+                var total = Sum(permuted);
+                return (Total: total, Splits: Splits(permuted, total));
             }).ToArray();
             var ridgeScores = ridge?.Scores(splits.Select(s => s.Splits).ToArray(), targetRows, ct);
             for (int r = 0; r < targetRows.Length; r++)
@@ -102,7 +103,7 @@ internal sealed class MomentNull : IDisposable
         return scores;
     }
 
-    /// <summary>Replicates a batch: their per-fold cross products (two a x b per fold each) within 256 MB.</summary>
+    /// <summary>Replicates a batch: their per-fold cross products (two a x b per fold each) within 256 MB (ridge's per-replicate G about as much again).</summary>
     private int BatchSize => (int)Math.Clamp((256L << 20) / (16L * x.Width * y.Width * buckets.Length), 1, 64);
 
     /// <summary>
