@@ -25,9 +25,11 @@ public static class AlignmentReplay
 
     /// <summary>
     /// Reads and cross-checks the four inputs; every error names the file and what does not fit. The SAEs are read
-    /// and used one at a time: at 65,536 latents each holds a gigabyte of weights, and only its codes are kept.
+    /// and used one at a time: at 65,536 latents each holds a gigabyte of weights, and only its codes are kept. They encode
+    /// on <paramref name="device"/> (default the CPU).
     /// </summary>
-    public static (ModelRepresentations Source, ModelRepresentations Target) Encode(ReplayInputs inputs, CancellationToken cancellationToken = default)
+    public static (ModelRepresentations Source, ModelRepresentations Target) Encode(ReplayInputs inputs, CancellationToken cancellationToken = default,
+        TorchSharp.torch.Device? device = null)
     {
         var source = ActivationFile.Read(inputs.SourceActivations, cancellationToken);
         var target = ActivationFile.Read(inputs.TargetActivations, cancellationToken);
@@ -35,14 +37,14 @@ public static class AlignmentReplay
         InMemoryPairedRows.RequirePaired(source, target, inputs.SourceActivations, inputs.TargetActivations, compareStimuli: bothParquet);
         DictionaryFile.RequireExists(inputs.SourceSae, Named("sourceSae"));
         DictionaryFile.RequireExists(inputs.TargetSae, Named("targetSae"));
-        var sourceCodes = Represent("source", 0, source, inputs.SourceActivations, inputs.SourceSae, Named("sourceSae"), cancellationToken);
-        var targetCodes = Represent("target", 1, target, inputs.TargetActivations, inputs.TargetSae, Named("targetSae"), cancellationToken);
+        var sourceCodes = Represent("source", 0, source, inputs.SourceActivations, inputs.SourceSae, Named("sourceSae"), device, cancellationToken);
+        var targetCodes = Represent("target", 1, target, inputs.TargetActivations, inputs.TargetSae, Named("targetSae"), device, cancellationToken);
         return (sourceCodes, targetCodes);
     }
 
     public static ReplayResult Run(ReplayInputs inputs, AlignmentOptions options, Action<string>? scored = null, CancellationToken cancellationToken = default)
     {
-        var (source, target) = Encode(inputs, cancellationToken);
+        var (source, target) = Encode(inputs, cancellationToken, options.Device);
         var scores = Comparisons.Score(source.Neurons.Columns, source, target, options, scored, cancellationToken);
         return new ReplayResult(source.Neurons.Rows, source.Neurons.Columns, target.Neurons.Columns, scores, AlignmentSummary.Of(scores));
     }
@@ -61,20 +63,21 @@ public static class AlignmentReplay
         run.Commit(new RunManifest("replay", config, [0, 1], SoftwareVersions.Current, new Dictionary<string, double>()));
     }
 
-    private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, string activationsPath, string saePath, InputField field, CancellationToken ct)
+    private static ModelRepresentations Represent(string name, long seed, ActivationSet neurons, string activationsPath, string saePath, InputField field,
+        TorchSharp.torch.Device? device, CancellationToken ct)
     {
-        var (latents, randomLatents, weights) = EncodeWith(name, neurons, activationsPath, saePath, field, ct);
+        var (latents, randomLatents, weights) = EncodeWith(name, neurons, activationsPath, saePath, field, device, ct);
         // The weights (and their untrained copy) are garbage now; wide ones are gigabytes the GC would keep.
         if (weights > WideWeights) ProcessMemory.Release();
         return new ModelRepresentations(name, seed, neurons, latents, randomLatents);
     }
 
     private static (SparseCodes Latents, SparseCodes RandomLatents, long Weights) EncodeWith(
-        string name, ActivationSet neurons, string activationsPath, string saePath, InputField field, CancellationToken ct)
+        string name, ActivationSet neurons, string activationsPath, string saePath, InputField field, TorchSharp.torch.Device? device, CancellationToken ct)
     {
         var sae = DictionaryFile.Read(saePath, field);
         RequireWidth(saePath, sae, activationsPath, neurons);
-        return (SaeMetrics.EncodeSparse(sae, neurons, ct), SaeMetrics.EncodeSparse(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct),
+        return (SaeMetrics.EncodeSparse(sae, neurons, ct, device), SaeMetrics.EncodeSparse(ControlSae.Like(sae, Seeds.Derive(ControlSeed, name)), neurons, ct, device),
             (long)sae.DIn * sae.DSae);
     }
 

@@ -35,11 +35,15 @@ public sealed class DisentanglementPipeline
     private readonly int parallelism;
     private readonly int stimuli, trainRows, figureRows;
     private readonly SaeConfig saeConfig;
+    private readonly TorchSharp.torch.Device? device;
 
     /// <param name="parallelism">How many seeds (SAE training, encoding) and model pairs (alignment) run at once, each on
     /// the calling thread's torch ops: for models this small, one torch thread per seed beats several threads per op.</param>
-    public DisentanglementPipeline(PipelineSpec spec, string title, int parallelism = 1)
+    /// <param name="device">Where toy models and SAEs train, codes are encoded and the dense moment pass runs (default the
+    /// CPU). Not part of a stage's key: a stage made on one device is reused on another.</param>
+    public DisentanglementPipeline(PipelineSpec spec, string title, int parallelism = 1, TorchSharp.torch.Device? device = null)
     {
+        this.device = device;
         spec.Validate(title);
         this.spec = spec;
         this.title = title;
@@ -96,7 +100,7 @@ public sealed class DisentanglementPipeline
             return false;
         }
         var toyProgress = new ProgressCallback<ToyTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
-        new ToyExperiment(ToyConfig(m), spec.Seeds).Run(folder, force: true, toyProgress, cancellationToken);
+        new ToyExperiment(ToyConfig(m), spec.Seeds, device).Run(folder, force: true, toyProgress, cancellationToken);
         return true;
     }
 
@@ -148,7 +152,7 @@ public sealed class DisentanglementPipeline
         {
             var saeProgress = new ProgressCallback<SaeTrainingProgress>(p => progress?.Report(new PipelineProgress(stage, (double)p.Step / p.Steps)));
             var (all, truth) = rows();
-            var result = new SaeTrainer(saeConfig).Train(all, saeProgress, ct);
+            var result = new SaeTrainer(saeConfig, new SaeTrainerOptions { Device = device }).Train(all, saeProgress, ct);
             // The figure's rows open the held-out rows, and their true feature activations are known.
             var recovery = GroundTruthRecovery.Measure(result.Dictionary, model.W, model.Features, all.Slice(trainRows, truth.Rows), truth, ct);
             SaeTrainingRun.WriteFiles(run, result, recovery,
@@ -180,12 +184,12 @@ public sealed class DisentanglementPipeline
             progress?.Report(new PipelineProgress($"m{m}: encoding", 0));
             var representations = Concurrently.Map(models.Count, parallelism, ct, k => new ModelRepresentations(
                 $"seed {models[k].Seed}", models[k].Seed, hidden[k],
-                SaeMetrics.EncodeSparse(SaeDictionary.ReadParquet(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct),
-                SaeMetrics.EncodeSparse(ControlSae.Untrained(saeConfig, m, models[k].Seed), hidden[k], ct)));
+                SaeMetrics.EncodeSparse(SaeDictionary.ReadParquet(Path.Combine(root, SaeStage(m, models[k].Seed), SaeTrainingRun.DictionaryFile)), hidden[k], ct, device),
+                SaeMetrics.EncodeSparse(ControlSae.Untrained(saeConfig, m, models[k].Seed), hidden[k], ct, device)));
             ProcessMemory.Release();
             progress?.Report(new PipelineProgress($"m{m}: encoding", 1));
 
-            var options = spec.AlignmentOptions();
+            var options = spec.AlignmentOptions() with { Device = device };
             var pairs = Enumerable.Range(0, models.Count).SelectMany(i => Enumerable.Range(0, models.Count).Where(j => j != i).Select(j => (i, j))).ToArray();
             int done = 0;
             var rows = Concurrently.Map(pairs.Length, parallelism, ct, p => Comparisons.Score(m, representations[pairs[p].i], representations[pairs[p].j], options,

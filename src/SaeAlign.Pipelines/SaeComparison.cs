@@ -23,7 +23,7 @@ public static class SaeComparison
         long baselineSeed = Seeds.Derive(options.Seed, "sae-compare-baseline");
         var decoder = Match("decoder", () => Rows(a.WDec, a.DSae, a.DIn), () => Rows(b.WDec, b.DSae, b.DIn), b, baselineSeed, options.Threshold, ct);
         var encoder = Match("encoder", () => Columns(a.WEnc, a.DIn, a.DSae), () => Columns(b.WEnc, b.DIn, b.DSae), b, baselineSeed, options.Threshold, ct);
-        var codes = activations is null ? null : MatchCodes(a, b, activations, ct);
+        var codes = activations is null ? null : MatchCodes(a, b, activations, options.Device, ct);
         return new SaeComparisonResult(a.DIn, a.DSae, b.DSae, options.Threshold, decoder, encoder, codes);
     }
 
@@ -70,12 +70,12 @@ public static class SaeComparison
 
     private static double Mean(double[] cosines) => cosines.Where(c => !double.IsNaN(c)).Average();
 
-    private static CodeMatch MatchCodes(SaeDictionary a, SaeDictionary b, ActivationSet activations, CancellationToken ct)
+    private static CodeMatch MatchCodes(SaeDictionary a, SaeDictionary b, ActivationSet activations, TorchSharp.torch.Device? device, CancellationToken ct)
     {
         InvalidInputException.Require(activations.Columns == a.DIn,
             $"{InputField.Named("activations")}: {activations.Columns} columns, but the SAEs' d_in is {a.DIn}.");
-        var codesA = SaeMetrics.EncodeSparse(a, activations, ct);
-        var codesB = SaeMetrics.EncodeSparse(b, activations, ct);
+        var codesA = SaeMetrics.EncodeSparse(a, activations, ct, device);
+        var codesB = SaeMetrics.EncodeSparse(b, activations, ct, device);
         var options = new AlignmentOptions { Metrics = [AlignmentMetric.OneToOne], Cv = CrossValidation.None };
         var report = SparseAlignmentRunner.Run(codesA, codesB, options, ct);
         return new CodeMatch(activations.Rows, report.Metrics[0].Score, report.DroppedSourceUnits.Count, report.DroppedTargetUnits.Count);

@@ -8,4 +8,7 @@ public sealed record SaeComparisonOptions
 
     /// <summary>Seed of the random baseline dictionary.</summary>
     public long Seed { get; init; }
+
+    /// <summary>Where activations are encoded for code matching; null: the CPU.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }

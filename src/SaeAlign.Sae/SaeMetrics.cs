@@ -8,21 +8,21 @@ public static class SaeMetrics
 {
     private const int ChunkRows = 8192;
 
-    /// <summary>MSE, FVU, L0, dead fraction and per-latent density of <paramref name="dictionary"/> on rows [start, start + rows).</summary>
-    public static SaeEvaluation Evaluate(SaeDictionary dictionary, ActivationSet data, int start, int rows, CancellationToken cancellationToken = default)
+    /// <summary>MSE, FVU, L0, dead fraction and per-latent density of <paramref name="dictionary"/> on rows [start, start + rows), computed on <paramref name="device"/> (default the CPU).</summary>
+    public static SaeEvaluation Evaluate(SaeDictionary dictionary, ActivationSet data, int start, int rows, CancellationToken cancellationToken = default, Device? device = null)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        using var model = dictionary.ToModel();
+        using var model = dictionary.ToModel(device);
         var all = tensor(data.Values.AsSpan(start * data.Columns, rows * data.Columns).ToArray()).reshape(rows, data.Columns);
-        var mean = all.mean([0], keepdim: true);
+        var mean = all.mean([0], keepdim: true).to(model.WDec.device);
         double error = 0, variance = 0, active = 0;
-        var fired = zeros(dictionary.DSae, dtype: ScalarType.Float64);
+        var fired = zeros(dictionary.DSae, dtype: ScalarType.Float64, device: model.WDec.device);
         for (int first = 0; first < rows; first += ChunkRows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var chunkScope = NewDisposeScope();
-            var x = all.narrow(0, first, Math.Min(ChunkRows, rows - first));
+            var x = all.narrow(0, first, Math.Min(ChunkRows, rows - first)).to(model.WDec.device);
             var codes = model.Encode(x);
             var output = model.Decode(codes);
             error += (output - x).square().sum().to_type(ScalarType.Float64).item<double>();
@@ -31,25 +31,25 @@ public static class SaeMetrics
             active += on.sum().item<double>();
             fired.add_(on.sum(dim: 0));
         }
-        var density = (fired / rows).to_type(ScalarType.Float32).data<float>().ToArray();
+        var density = (fired / rows).to_type(ScalarType.Float32).cpu().data<float>().ToArray();
         return new SaeEvaluation(
             rows, error / rows, variance > 0 ? error / variance : double.NaN, active / rows,
             density.Count(d => d == 0) / (double)density.Length, density);
     }
 
     /// <summary>Inference codes of every row, [rows, d_sae] dense; wide SAEs want <see cref="EncodeSparse"/>.</summary>
-    public static ActivationSet Encode(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default) =>
-        EncodeSparse(dictionary, data, cancellationToken).ToDense();
+    public static ActivationSet Encode(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default, Device? device = null) =>
+        EncodeSparse(dictionary, data, cancellationToken, device).ToDense();
 
     /// <summary>
     /// Inference codes of every row, kept sparse: only a chunk of rows is ever dense (at most about 32 MB), so 20,000 rows
-    /// of a 65,536-latent TopK SAE take their k nonzeros per row, not 5 GB.
+    /// of a 65,536-latent TopK SAE take their k nonzeros per row, not 5 GB. The model runs on <paramref name="device"/> (default the CPU).
     /// </summary>
-    public static SparseCodes EncodeSparse(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default)
+    public static SparseCodes EncodeSparse(SaeDictionary dictionary, ActivationSet data, CancellationToken cancellationToken = default, Device? device = null)
     {
         InvalidInputException.Require(data.Columns == dictionary.DIn,
             $"the activations have {data.Columns} columns but the SAE's d_in is {dictionary.DIn}.");
-        using var model = dictionary.ToModel();
+        using var model = dictionary.ToModel(device);
         int chunkRows = Math.Clamp((8 << 20) / dictionary.DSae, 1, ChunkRows);
         var builder = new SparseCodes.Builder(dictionary.DSae);
         var dense = new float[(long)chunkRows * dictionary.DSae];
@@ -59,8 +59,8 @@ public static class SaeMetrics
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             int rows = Math.Min(chunkRows, data.Rows - first);
-            var x = tensor(data.Values.AsSpan(first * data.Columns, rows * data.Columns).ToArray()).reshape(rows, data.Columns);
-            model.Encode(x).contiguous().data<float>().CopyTo(dense, 0);
+            var x = tensor(data.Values.AsSpan(first * data.Columns, rows * data.Columns).ToArray()).reshape(rows, data.Columns).to(model.WDec.device);
+            model.Encode(x).cpu().contiguous().data<float>().CopyTo(dense, 0);
             for (int r = 0; r < rows; r++) builder.AddDenseRow(dense.AsSpan(r * dictionary.DSae, dictionary.DSae));
         }
         var names = Enumerable.Range(0, dictionary.DSae).Select(i => $"l{i:D5}").ToArray();

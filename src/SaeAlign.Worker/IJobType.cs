@@ -32,13 +32,20 @@ public interface IJobType
 /// A validated job: its type, its normalised spec (defaults filled in, paths relative to the data root),
 /// the hash of that spec without <c>out</c>, and its output folder (<c>out/HASH</c>, relative to the root).
 /// A stage of a chain (<see cref="PipelineStageJob"/>) has its chain's hash and output folder, and its
-/// <paramref name="Stage"/> names it within the chain (its folder inside the work folder).
+/// <paramref name="Stage"/> names it within the chain (its folder inside the work folder). <see cref="Device"/> is the spec's
+/// <c>device</c> field (<see cref="JobDevice"/>), kept beside the spec because it is not hashed.
 /// </summary>
 public sealed record JobPlan(string Type, JsonObject Spec, string ConfigHash, string Output, string? Stage = null)
 {
+    public string? Device { get; init; }
+
     /// <summary>What job lists show: the type, the stage and the output folder.</summary>
     public string Title => Stage is null ? $"{Type} {Output}" : $"{Type} {Stage} {Output}";
 }
 
-/// <summary>What a running job gets: where to write, the data root, its log (also copied into the run folder) and its torch threads.</summary>
-public sealed record JobRun(string OutputFolder, DataRoot Root, ILogger Log, int TorchThreads);
+/// <summary>What a running job gets: where to write, the data root, its log (also copied into the run folder), its torch threads and device.</summary>
+public sealed record JobRun(string OutputFolder, DataRoot Root, ILogger Log, int TorchThreads)
+{
+    /// <summary>Where the job's tensors live (the worker's device unless the spec names one).</summary>
+    public TorchSharp.torch.Device Device { get; init; } = TorchSharp.torch.CPU;
+}

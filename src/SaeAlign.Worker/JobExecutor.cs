@@ -34,7 +34,9 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
         var settings = options.Value;
         var root = new DataRoot(settings.DataRoot);
         var jobType = types.Get(type);
-        var plan = jobType.Plan(JsonNode.Parse(spec)!.AsObject(), root);
+        var fields = JsonNode.Parse(spec)!.AsObject();
+        string device = JobDevice.Effective(JobDevice.Take(fields), settings.Device);
+        var plan = jobType.Plan(fields, root);
         string output = root.Resolve(plan.Output, "out");
         string jobId = context?.BackgroundJob.Id ?? "direct";
         using var scope = logger.BeginScope("job {JobId}", jobId);
@@ -53,12 +55,13 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         using (var log = new JobLog(logPath, logger))
         {
-            log.LogInformation("Job {JobId} ({Title}) started on {Machine} (process {Process}), torch threads {Threads}.",
-                jobId, plan.Title, Environment.MachineName, Environment.ProcessId, settings.TorchThreads);
+            log.LogInformation("Job {JobId} ({Title}) started on {Machine} (process {Process}), torch threads {Threads}, device {Device}.",
+                jobId, plan.Title, Environment.MachineName, Environment.ProcessId, settings.TorchThreads, device);
             try
             {
                 TorchRuntime.Configure(settings.TorchThreads);
-                await jobType.RunAsync(plan, new JobRun(output, root, log, settings.TorchThreads), cancellationToken);
+                var run = new JobRun(output, root, log, settings.TorchThreads) { Device = ComputeDevice.Resolve(device, InputField.Named(JobDevice.Field)) };
+                await jobType.RunAsync(plan, run, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -56,7 +56,7 @@ public sealed partial class JobQueue(JobStorage storage)
             IReadOnlyList<JobPlan> chain = plan.Type == PipelineJob.Kind ? PipelineStageJob.Chain(plan) : [plan];
             foreach (var job in chain)
             {
-                string spec = job.Spec.ToJsonString();
+                string spec = JobDevice.With(job.Spec, plan.Device).ToJsonString();
                 Expression<Func<JobExecutor, Task>> run = x => x.RunAsync(job.Title, job.Type, spec, null, CancellationToken.None);
                 parent = parent is null
                     ? client.Create(run, new EnqueuedState(queue))

@@ -55,7 +55,8 @@ public sealed class JobSpecReader(JobTypeRegistry types, DataRoot root)
                 JobPlan plan;
                 try
                 {
-                    plan = type.Plan(fields, root);
+                    string? device = JobDevice.Take(fields);
+                    plan = type.Plan(fields, root) with { Device = device };
                 }
                 catch (InvalidInputException e)
                 {

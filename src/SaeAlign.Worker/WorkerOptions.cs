@@ -1,4 +1,5 @@
 using SaeAlign.Core;
+using SaeAlign.Torch;
 
 namespace SaeAlign.Worker;
 
@@ -31,6 +32,12 @@ public sealed class WorkerOptions
     /// <summary>Torch intra-op threads per job (0: libtorch's default, one per core).</summary>
     public int TorchThreads { get; set; }
 
+    /// <summary>
+    /// Where this worker's jobs put their tensors (cpu, cuda, cuda:N or auto): a worker per GPU, each pinned with cuda:N,
+    /// shares one queue. A spec's own <c>device</c> is used unless it is auto or plain cuda (<see cref="JobDevice.Effective"/>).
+    /// </summary>
+    public string Device { get; set; } = ComputeDevice.Auto;
+
     /// <summary>Queues this worker takes jobs from, in priority order (none listed: the default queue).</summary>
     public string[] Queues { get; set; } = [];
 
@@ -58,6 +65,7 @@ public sealed class WorkerOptions
         InvalidInputException.Require(Concurrency >= 1, $"--concurrency must be at least 1, got {Concurrency}.");
         InvalidInputException.Require(TorchThreads >= 0, $"--threads must be 0 (all cores) or positive, got {TorchThreads}.");
         foreach (var queue in Queues) JobQueue.ValidateQueueName(queue, "--queues");
+        InvalidInputException.Require(ComputeDevice.IsSpelling(Device), $"--device must be {ComputeDevice.Spellings}, got '{Device}'.");
         InvalidInputException.Require(System.Text.RegularExpressions.Regex.IsMatch(Schema, "^[a-z_][a-z0-9_]*$"),
             $"Worker:Schema must be a lower-case SQL identifier, got '{Schema}'.");
         InvalidInputException.Require(InvisibilityTimeout >= TimeSpan.FromSeconds(1), "Worker:InvisibilityTimeout must be at least one second.");

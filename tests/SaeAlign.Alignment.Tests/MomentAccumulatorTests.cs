@@ -35,4 +35,30 @@ public class MomentAccumulatorTests
             }
         }
     }
+
+    [Test]
+    public void OnCudaTheMomentsEqualTheCpusInFloat64()
+    {
+        if (!TorchSharp.torch.cuda.is_available()) Assert.Ignore("No CUDA in this build or on this machine (the CPU-only TorchSharp backend): skipped, not failed.");
+        const int rows = 5_000, a = 7, b = 4, buckets = 2;
+        var x = TestData.Gaussian(rows, a, 21);
+        var y = TestData.Related(x, b, 0.5, 22);
+        var bucketOf = Enumerable.Range(0, rows).Select(r => (byte)(r % buckets)).ToArray();
+        PairMoments[] On(TorchSharp.torch.Device? device)
+        {
+            using var accumulator = new MomentAccumulator(a, b, buckets, MomentNeeds.All, device);
+            accumulator.Add(x.Values, y.Values, rows, bucketOf);
+            return accumulator.Moments();
+        }
+        var cpu = On(null);
+        var gpu = On(TorchSharp.torch.CUDA);
+        for (int k = 0; k < buckets; k++)
+        {
+            Assert.That(gpu[k].Count, Is.EqualTo(cpu[k].Count));
+            Assert.That(gpu[k].SumX, Is.EqualTo(cpu[k].SumX).Within(1e-9));
+            for (int i = 0; i < a; i++)
+                for (int j = 0; j < b; j++)
+                    Assert.That(gpu[k].Xy[i, j], Is.EqualTo(cpu[k].Xy[i, j]).Within(1e-9));
+        }
+    }
 }

@@ -28,6 +28,34 @@ public class BadInputTests
     }
 
     [Test]
+    public async Task ACudaDeviceThisBuildLacksIsRefusedByEveryCommandBeforeAnyWork()
+    {
+        if (Torch.ComputeDevice.HasCuda) Assert.Ignore("This build and machine have CUDA: --device cuda resolves.");
+        var folder = Cli.TempFolder();
+        string acts = Npy(folder, "acts.npy", 200, 6);
+        string[][] commands =
+        [
+            ["sae", "train", "--activations", acts, "--d-sae", "12", "--k", "2", "--out", Path.Combine(folder, "sae")],
+            ["toy", "train", "--features", "8", "--neurons", "2", "--out", Path.Combine(folder, "toy")],
+            ["align", "--source", acts, "--target", acts],
+            ["pipeline", "run", "--preset", "paper-toy", "--scale", "0.01", "--out", Path.Combine(folder, "pipeline")],
+            ["demo", "--out", Path.Combine(folder, "demo")],
+            ["study", "snr", "--out", Path.Combine(folder, "study")],
+        ];
+        foreach (var command in commands)
+            AssertOneLine(await Cli.Run([.. command, "--device", "cuda", "--quiet"]), "--device is cuda", "-p:TorchSharpBackend=cuda-linux", "use cpu");
+        Assert.That(Directory.GetDirectories(folder), Is.Empty);
+    }
+
+    [Test]
+    public async Task ADeviceOfNoKnownSpellingIsNamed()
+    {
+        var folder = Cli.TempFolder();
+        AssertOneLine(await Cli.Run("toy", "train", "--features", "8", "--neurons", "2", "--device", "gpu", "--quiet", "--out", Path.Combine(folder, "toy")), "--device must be cpu, cuda, cuda:N or auto", "'gpu'");
+        Assert.That(Directory.Exists(Path.Combine(folder, "toy")), Is.False);
+    }
+
+    [Test]
     public async Task AnActivationFileWithoutColumnsIsNamed()
     {
         var folder = Cli.TempFolder();

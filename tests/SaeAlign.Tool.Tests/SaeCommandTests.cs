@@ -2,6 +2,7 @@ using System.Text.Json;
 using Parquet;
 using SaeAlign.Core;
 using SaeAlign.Data;
+using SaeAlign.Sae;
 
 namespace SaeAlign.Tool.Tests;
 
@@ -178,6 +179,8 @@ public class SaeCommandTests
     [TestCase("--decode", "fast")]
     [TestCase("--b-dec-init", "median")]
     [TestCase("--lr", "NaN")]
+    [TestCase("--device", "gpu")]
+    [TestCase("--device", "cuda:x")]
     public async Task InvalidOptionExitsTwoNamingItAndWritesNothing(string option, string value)
     {
         var folder = Cli.TempFolder();
@@ -186,6 +189,20 @@ public class SaeCommandTests
         Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
         Assert.That(result.Error, Does.Contain(option));
         Assert.That(Directory.GetDirectories(folder), Is.Empty);
+    }
+
+    [Test]
+    public async Task TrainingAndEncodingOnTheCpuDeviceGiveTheDefaultRunsFiles()
+    {
+        var (folder, acts, run) = await TrainedRun();
+        var onCpu = Path.Combine(folder, "cpu");
+        Assert.That((await Cli.Run(Train(acts, onCpu, "--device", "cpu"))).ExitCode, Is.Zero);
+        Assert.That(SaeDictionary.ReadParquet(Path.Combine(onCpu, "dictionary.parquet")).WDec,
+            Is.EqualTo(SaeDictionary.ReadParquet(Path.Combine(run, "dictionary.parquet")).WDec));
+        string plain = Path.Combine(folder, "plain.npy"), cpu = Path.Combine(folder, "cpu.npy");
+        Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", plain, "--quiet")).ExitCode, Is.Zero);
+        Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", cpu, "--device", "cpu", "--quiet")).ExitCode, Is.Zero);
+        Assert.That(File.ReadAllBytes(cpu), Is.EqualTo(File.ReadAllBytes(plain)));
     }
 
     [Test]

@@ -20,6 +20,20 @@ public class ToyModelTrainerTests
     }
 
     [Test]
+    public void OnTheCpuDeviceTrainingIsTheDefaultBitForBit() =>
+        Assert.That(new ToyModelTrainer(Small, TorchSharp.torch.CPU).Train([3])[0].W, Is.EqualTo(new ToyModelTrainer(Small).Train([3])[0].W));
+
+    [Test]
+    public void OnCudaTrainingMatchesTheCpuWithinFloatRounding()
+    {
+        if (!TorchSharp.torch.cuda.is_available()) Assert.Ignore("No CUDA in this build or on this machine (the CPU-only TorchSharp backend): skipped, not failed.");
+        var cpu = new ToyModelTrainer(Small).Train([3]);
+        var gpu = new ToyModelTrainer(Small, TorchSharp.torch.CUDA).Train([3]);
+        Assert.That(gpu[0].W, Is.EqualTo(cpu[0].W).Within(1e-3));
+        Assert.That(gpu[0].LossCurve[^1], Is.EqualTo(cpu[0].LossCurve[^1]).Within(1e-4));
+    }
+
+    [Test]
     public void SeedsDifferOnlyInTheirInitialisation()
     {
         var both = new ToyModelTrainer(Small).Train([0, 1]);

@@ -10,9 +10,9 @@ namespace SaeAlign.ToyModels;
 /// <summary>
 /// A toy experiment end to end: train one model per seed on the shared data stream, measure each
 /// model's feature geometry, generate held-out evaluation stimuli, and write it all as one run folder
-/// (which appears under its final name only when complete).
+/// (which appears under its final name only when complete). The models train on <paramref name="device"/> (default the CPU).
 /// </summary>
-public sealed class ToyExperiment(ToyModelConfig config, IReadOnlyList<long> seeds)
+public sealed class ToyExperiment(ToyModelConfig config, IReadOnlyList<long> seeds, TorchSharp.torch.Device? device = null)
 {
     public const string Kind = "toy-train";
     private static readonly JsonSerializerOptions CompactJson = new(ToyModelConfig.Json) { WriteIndented = false };
@@ -29,7 +29,7 @@ public sealed class ToyExperiment(ToyModelConfig config, IReadOnlyList<long> see
         var timings = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
 
-        var models = new ToyModelTrainer(config).Train(seeds, progress, cancellationToken);
+        var models = new ToyModelTrainer(config, device).Train(seeds, progress, cancellationToken);
         timings["train"] = clock.Elapsed.TotalSeconds;
 
         clock.Restart();

@@ -10,10 +10,13 @@ namespace SaeAlign.ToyModels;
 /// Trains one toy model per seed on one shared data stream. The models are trained side by side as a
 /// batch of weight matrices [seeds, features, neurons]: each model's loss and AdamW update depend only
 /// on its own weights, so this equals training them one after another on the same batches, with one
-/// data draw per step instead of one per model.
+/// data draw per step instead of one per model. Weights, optimiser state and batches live on the trainer's
+/// device (default the CPU); initial weights and data are drawn on the CPU, so a seed means the same on every device.
 /// </summary>
-public sealed class ToyModelTrainer(ToyModelConfig config)
+public sealed class ToyModelTrainer(ToyModelConfig config, Device? device = null)
 {
+    private readonly Device device = device ?? CPU;
+
     public IReadOnlyList<TrainedToyModel> Train(
         IReadOnlyList<long> seeds,
         IProgress<ToyTrainingProgress>? progress = null,
@@ -24,9 +27,9 @@ public sealed class ToyModelTrainer(ToyModelConfig config)
 
         int n = config.Features, m = config.Neurons, models = seeds.Count;
         using var outer = NewDisposeScope();
-        var w = new Parameter(stack(seeds.Select(s => XavierNormal(n, m, s)).ToArray()));
-        var b = new Parameter(zeros(models, 1, n));
-        var importance = tensor(FeatureImportanceWeights.For(config.Importance, n)).reshape(1, 1, n);
+        var w = new Parameter(stack(seeds.Select(s => XavierNormal(n, m, s)).ToArray()).to(device));
+        var b = new Parameter(zeros(models, 1, n, device: device));
+        var importance = tensor(FeatureImportanceWeights.For(config.Importance, n)).reshape(1, 1, n).to(device);
         using var optimizer = optim.AdamW([w, b], config.LearningRate, 0.9, 0.999, 1e-8, config.WeightDecay);
         using var stream = new SparseFeatureStream(n, config.Probability, config.TrainingStreamSeed);
 
@@ -36,7 +39,7 @@ public sealed class ToyModelTrainer(ToyModelConfig config)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var x = stream.Next(config.Batch);
+            var x = stream.Next(config.Batch).to(device);
             var hidden = matmul(x, w);
             if (config.Architecture == ToyArchitecture.HiddenRelu) hidden = nn.functional.relu(hidden);
             var output = nn.functional.relu(matmul(hidden, w.transpose(1, 2)) + b);
@@ -45,7 +48,7 @@ public sealed class ToyModelTrainer(ToyModelConfig config)
             perModel.sum().backward();
             optimizer.step();
 
-            var losses = perModel.detach().data<float>().ToArray();
+            var losses = perModel.detach().cpu().data<float>().ToArray();
             for (int k = 0; k < models; k++)
             {
                 if (!float.IsFinite(losses[k]))
@@ -59,8 +62,8 @@ public sealed class ToyModelTrainer(ToyModelConfig config)
 
         return seeds.Select((seed, k) => new TrainedToyModel(
             seed, config.Architecture, n, m,
-            w[k].detach().contiguous().data<float>().ToArray(),
-            b[k].detach().contiguous().data<float>().ToArray(),
+            w[k].detach().cpu().contiguous().data<float>().ToArray(),
+            b[k].detach().cpu().contiguous().data<float>().ToArray(),
             curves[k])).ToArray();
     }
 

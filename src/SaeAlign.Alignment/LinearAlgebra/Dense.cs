@@ -33,13 +33,13 @@ internal static class Dense
 
     public static Matrix ToMatrix(Tensor t)
     {
-        using var contiguous = t.to_type(ScalarType.Float64).contiguous();
+        using var contiguous = t.to(ScalarType.Float64, CPU).contiguous();
         return new Matrix((int)t.shape[0], (int)t.shape[1], contiguous.data<double>().ToArray());
     }
 
     public static double[] ToVector(Tensor t)
     {
-        using var contiguous = t.to_type(ScalarType.Float64).contiguous();
+        using var contiguous = t.to(ScalarType.Float64, CPU).contiguous();
         return contiguous.data<double>().ToArray();
     }
 

@@ -8,7 +8,7 @@ namespace SaeAlign.Alignment;
 /// array (torch.tensor copies it) and, above glibc's 32 MB mmap threshold, page faults on every allocation:
 /// at a = b = 64 that was more time than the GEMMs the blocks feed.
 /// </summary>
-internal sealed class BlockBuffer : IDisposable
+internal sealed class BlockBuffer(Device? device = null) : IDisposable
 {
     private Tensor? buffer;
 
@@ -33,7 +33,7 @@ internal sealed class BlockBuffer : IDisposable
         if (buffer is null || buffer.shape[0] < rows || buffer.shape[1] != columns)
         {
             buffer?.Dispose();
-            buffer = torch.empty(rows, columns, ScalarType.Float64).DetachFromDisposeScope();
+            buffer = torch.empty(rows, columns, ScalarType.Float64, device).DetachFromDisposeScope();
         }
         return buffer.narrow(0, 0, rows);
     }

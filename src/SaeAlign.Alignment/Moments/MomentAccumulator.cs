@@ -24,6 +24,7 @@ public sealed record MomentNeeds(bool SourceProducts, bool TargetProducts, bool 
 /// so memory is O((a + b)²) per bucket whatever the number of rows. Each block's sums are GEMMs in
 /// libtorch. The shift is the first rows' column means, which makes constant units exactly zero.
 /// Also tracks each unit's minimum and maximum over all rows, which identify constant (dead) units.
+/// The sums live on the accumulator's device (a GPU's GEMMs for the cross products); each block moves there once.
 /// </summary>
 public sealed class MomentAccumulator : IDisposable
 {
@@ -35,15 +36,19 @@ public sealed class MomentAccumulator : IDisposable
     private Tensor? shiftX;
     private Tensor? shiftY;
     private Tensor? minX, maxX, minY, maxY;
-    private readonly BlockBuffer blockX = new(), blockY = new(), squaresScratchX = new(), squaresScratchY = new();
+    private readonly Device device;
+    private readonly BlockBuffer blockX, blockY, squaresScratchX, squaresScratchY;
 
-    public MomentAccumulator(int sourceUnits, int targetUnits, int bucketCount, MomentNeeds needs)
+    /// <param name="device">Where the sums are kept and computed; default the CPU.</param>
+    public MomentAccumulator(int sourceUnits, int targetUnits, int bucketCount, MomentNeeds needs, Device? device = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bucketCount, 1);
         this.needs = needs;
         this.sourceUnits = sourceUnits;
         this.targetUnits = targetUnits;
-        buckets = Enumerable.Range(0, bucketCount).Select(_ => new Bucket(sourceUnits, targetUnits, needs)).ToArray();
+        this.device = device ?? CPU;
+        (blockX, blockY, squaresScratchX, squaresScratchY) = (new(this.device), new(this.device), new(this.device), new(this.device));
+        buckets = Enumerable.Range(0, bucketCount).Select(_ => new Bucket(sourceUnits, targetUnits, needs, this.device)).ToArray();
     }
 
     /// <summary>
@@ -92,7 +97,7 @@ public sealed class MomentAccumulator : IDisposable
         for (int b = 0; b < buckets.Length; b++)
         {
             if (members[b].Count == 0) continue;
-            var index = torch.tensor(members[b].ToArray(), ScalarType.Int64);
+            var index = torch.tensor(members[b].ToArray(), ScalarType.Int64, device);
             buckets[b].Add(x.index_select(0, index), y.index_select(0, index), squaresScratchX, squaresScratchY);
         }
     }
@@ -153,22 +158,22 @@ public sealed class MomentAccumulator : IDisposable
         /// </summary>
         private readonly Scalar one = 1.0.ToScalar();
 
-        public Bucket(int a, int b, MomentNeeds needs)
+        public Bucket(int a, int b, MomentNeeds needs, Device device)
         {
-            sumX = torch.zeros(a, ScalarType.Float64);
-            sumY = torch.zeros(b, ScalarType.Float64);
-            squaresX = torch.zeros(a, ScalarType.Float64);
-            squaresY = torch.zeros(b, ScalarType.Float64);
-            xy = torch.zeros(a, b, ScalarType.Float64);
-            if (needs.SourceProducts) xx = torch.zeros(a, a, ScalarType.Float64);
-            if (needs.TargetProducts) yy = torch.zeros(b, b, ScalarType.Float64);
+            sumX = torch.zeros(a, ScalarType.Float64, device);
+            sumY = torch.zeros(b, ScalarType.Float64, device);
+            squaresX = torch.zeros(a, ScalarType.Float64, device);
+            squaresY = torch.zeros(b, ScalarType.Float64, device);
+            xy = torch.zeros(a, b, ScalarType.Float64, device);
+            if (needs.SourceProducts) xx = torch.zeros(a, a, ScalarType.Float64, device);
+            if (needs.TargetProducts) yy = torch.zeros(b, b, ScalarType.Float64, device);
             if (needs.RowNorms)
             {
-                normScalars = torch.zeros(3, ScalarType.Float64);
-                xb = torch.zeros(a, ScalarType.Float64);
-                ya = torch.zeros(b, ScalarType.Float64);
-                xa = torch.zeros(a, ScalarType.Float64);
-                yb = torch.zeros(b, ScalarType.Float64);
+                normScalars = torch.zeros(3, ScalarType.Float64, device);
+                xb = torch.zeros(a, ScalarType.Float64, device);
+                ya = torch.zeros(b, ScalarType.Float64, device);
+                xa = torch.zeros(a, ScalarType.Float64, device);
+                yb = torch.zeros(b, ScalarType.Float64, device);
             }
         }
 

@@ -25,6 +25,8 @@ public sealed record AlignmentOptions
     public int NullPermutations { get; init; }
     /// <summary>Bootstrap replicates per score; 0: none.</summary>
     public int Bootstrap { get; init; }
+    /// <summary>Where the dense route's moment pass runs (its GEMMs); null: the CPU. The metrics' solvers and the sparse route run on the CPU.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 
     public long ResolvedMemoryLimit => MemoryLimit ?? (long)(0.8 * GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
 

@@ -53,7 +53,7 @@ public static class AlignmentRunner
         var sampleRows = new RowCollector(sample, rows.SourceUnits, rows.TargetUnits);
         var tripletCollector = new RowCollector(tripletRows, rows.SourceUnits, rows.TargetUnits);
 
-        using var accumulator = new MomentAccumulator(rows.SourceUnits, rows.TargetUnits, cv.Folds, momentNeeds);
+        using var accumulator = new MomentAccumulator(rows.SourceUnits, rows.TargetUnits, cv.Folds, momentNeeds, options.Device);
         foreach (var block in rows.Blocks(ct))
         {
             accumulator.Add(block.Source, block.Target, block.Rows, FoldsOf(folds, block));

@@ -26,6 +26,8 @@ public sealed record CapacityStudyOptions
     /// <summary>Training-stream stimuli whose hidden activations train the SAEs.</summary>
     public int SaeRows { get; init; } = 32_768;
     public SaeConfig Sae { get; init; } = new PaperToySaeConfig { TrainFraction = 1, Epochs = 4 };
+    /// <summary>Where toy models and SAEs train and codes are encoded; null: the CPU.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 
     public void Validate()
     {
@@ -81,7 +83,7 @@ public static class CapacityStudy
         {
             if (toys.TryGetValue(width, out var trained)) return trained;
             var config = options.Toy with { Neurons = width };
-            var models = new ToyModelTrainer(config).Train(options.Seeds, cancellationToken: ct);
+            var models = new ToyModelTrainer(config, options.Device).Train(options.Seeds, cancellationToken: ct);
             return toys[width] = (models, ToyEvaluation.Generate(config, models, ct));
         }
         int total = options.Widths.Count + options.SaeWidths.Count;
@@ -104,8 +106,9 @@ public static class CapacityStudy
                 var recovered = new GroundTruthRecovery[models.Count];
                 for (int k = 0; k < models.Count; k++)
                 {
-                    var sae = new SaeTrainer(options.Sae with { DSae = width, Seed = models[k].Seed }).Train(training[k], cancellationToken: ct);
-                    latents[k] = SaeMetrics.Encode(sae.Dictionary, evaluation.Hidden[k], ct);
+                    var sae = new SaeTrainer(options.Sae with { DSae = width, Seed = models[k].Seed }, new SaeTrainerOptions { Device = options.Device })
+                        .Train(training[k], cancellationToken: ct);
+                    latents[k] = SaeMetrics.Encode(sae.Dictionary, evaluation.Hidden[k], ct, options.Device);
                     recovered[k] = GroundTruthRecovery.Measure(sae.Dictionary, models[k].W, models[k].Features, evaluation.Hidden[k], evaluation.Features, ct);
                 }
                 rows.AddRange(Compared(width, BetweenSaes, SaeToFeatures, latents, evaluation.Features, options.K, ct));

@@ -37,10 +37,10 @@ internal sealed class GatheredPreActivations : autograd.SingleTensorFunction<Gat
         var inputGradient = bag.call(indices, null, gradient);
         // ∂W_enc[:, j] = Σ over the (b, t) that picked j of g[b, t] input[b]: a sparse [d_sae, B] x [B, d_in] product.
         // A latent appears at most once per row, so the sparse entries are distinct.
-        var samples = arange(batch, dtype: ScalarType.Int64).repeat_interleave(picked);
+        var samples = arange(batch, dtype: ScalarType.Int64, device: gradient.device).repeat_interleave(picked);
         var selection = sparse_coo_tensor(stack([flat, samples]), gradient.reshape(-1), [dSae, batch]);
         var encoderGradient = selection.matmul(input).t();
-        var biasGradient = zeros(dSae, dtype: gradient.dtype).index_add_(0, flat, gradient.reshape(-1), 1);
+        var biasGradient = zeros(dSae, dtype: gradient.dtype, device: gradient.device).index_add_(0, flat, gradient.reshape(-1), 1);
         // One entry per forward argument; the indices and the precomputed pre-activations take none.
         return [inputGradient, encoderGradient, biasGradient, null!, null!];
     }

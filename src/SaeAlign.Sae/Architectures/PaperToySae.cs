@@ -19,8 +19,8 @@ public sealed class PaperToySae : SparseAutoencoder
 
     public new PaperToySaeConfig Config { get; }
 
-    /// <summary>Xavier-normal W_enc then W_dec from one generator, as nn.init.xavier_normal_ after torch.manual_seed(seed).</summary>
-    public static PaperToySae Initialize(PaperToySaeConfig config, int dIn)
+    /// <summary>Xavier-normal W_enc then W_dec from one generator, as nn.init.xavier_normal_ after torch.manual_seed(seed), drawn on the CPU and placed on <paramref name="device"/>.</summary>
+    public static PaperToySae Initialize(PaperToySaeConfig config, int dIn, Device? device = null)
     {
         using var scope = NewDisposeScope();
         int dSae = config.ResolvedDSae(dIn);
@@ -28,7 +28,8 @@ public sealed class PaperToySae : SparseAutoencoder
         double std = Math.Sqrt(2.0 / (dIn + dSae));
         var wEnc = randn(dIn, dSae, generator: generator).mul_(std);
         var wDec = randn(dSae, dIn, generator: generator).mul_(std);
-        return new PaperToySae(config, dIn, wEnc, wDec, zeros(dSae), zeros(dIn));
+        var on = device ?? CPU;
+        return new PaperToySae(config, dIn, wEnc.to(on), wDec.to(on), zeros(dSae, device: on), zeros(dIn, device: on));
     }
 
     public override Tensor Encode(Tensor x) => TopK(nn.functional.relu(PreActivations(x)));
@@ -107,5 +108,5 @@ internal sealed class PaperToyArchitecture : SaeArchitecture<PaperToySaeConfig>
     protected override SparseAutoencoder Build(PaperToySaeConfig config, int dIn, SaeTensors t) => new PaperToySae(config, dIn, t.WEnc, t.WDec, t.BEnc, t.BDec);
 
     /// <summary>Xavier-normal as the paper, whatever the decoder bias (the paper's starts at 0).</summary>
-    public override SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias) => PaperToySae.Initialize((PaperToySaeConfig)config, dIn);
+    public override SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias, Device? device = null) => PaperToySae.Initialize((PaperToySaeConfig)config, dIn, device);
 }

@@ -17,7 +17,11 @@ public enum DecoderBiasInit
 }
 
 /// <summary>The weights a model is built from: fresh ones, or a dictionary's. The threshold is null for architectures without one.</summary>
-public sealed record SaeTensors(Tensor WEnc, Tensor WDec, Tensor BEnc, Tensor BDec, Tensor? Threshold);
+public sealed record SaeTensors(Tensor WEnc, Tensor WDec, Tensor BEnc, Tensor BDec, Tensor? Threshold)
+{
+    /// <summary>The same weights on <paramref name="device"/> (copies where they are elsewhere; the caller's dispose scope holds them).</summary>
+    public SaeTensors To(Device device) => new(WEnc.to(device), WDec.to(device), BEnc.to(device), BDec.to(device), Threshold?.to(device));
+}
 
 /// <summary>
 /// Everything SaeAlign knows about one SAE architecture: its name in configs and files, its facts, its
@@ -113,17 +117,18 @@ public abstract class SaeArchitecture
     public abstract SparseAutoencoder Build(SaeConfig config, int dIn, SaeTensors tensors);
 
     /// <summary>
-    /// A freshly initialised model: decoder rows in random directions (norm 1 when rows are kept at unit norm,
-    /// 0.1 otherwise, as in Anthropic's April 2024 update), W_enc = W_decᵀ, b_enc = 0, b_dec = <paramref name="decoderBias"/>.
+    /// A freshly initialised model on <paramref name="device"/> (default the CPU): decoder rows in random directions (norm 1
+    /// when rows are kept at unit norm, 0.1 otherwise, as in Anthropic's April 2024 update), W_enc = W_decᵀ, b_enc = 0,
+    /// b_dec = <paramref name="decoderBias"/>. The weights are drawn on the CPU, so a seed gives the same start on every device.
     /// </summary>
-    public virtual SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias)
+    public virtual SparseAutoencoder Create(SaeConfig config, int dIn, Tensor decoderBias, Device? device = null)
     {
         using var scope = NewDisposeScope();
         int dSae = config.ResolvedDSae(dIn);
         using var generator = new Generator((ulong)config.Seed);
         var directions = randn(dSae, dIn, generator: generator);
         var wDec = directions / directions.norm(1, keepdim: true).clamp_min(1e-12) * (config.UnitNormDecoder ? 1.0 : 0.1);
-        return Build(config, dIn, new SaeTensors(wDec.t().contiguous(), wDec, zeros(dSae), decoderBias, InitialThreshold(config, dSae)));
+        return Build(config, dIn, new SaeTensors(wDec.t().contiguous(), wDec, zeros(dSae), decoderBias, InitialThreshold(config, dSae)).To(device ?? CPU));
     }
 
     /// <summary>The threshold a fresh model starts from; null for architectures without one.</summary>

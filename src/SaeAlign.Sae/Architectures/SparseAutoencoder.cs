@@ -86,7 +86,7 @@ public abstract class SparseAutoencoder : IDisposable
     protected Tensor AuxKLoss(TopKSaeConfig settings, Tensor x, Tensor output, Tensor pre, Tensor deadMask, Func<Tensor, Tensor, Tensor> decodeSparse, Func<Tensor, Tensor>? gather = null)
     {
         long dead = deadMask.sum().item<long>();
-        if (dead == 0 || settings.AuxKCoefficient == 0) return zeros(1).squeeze();
+        if (dead == 0 || settings.AuxKCoefficient == 0) return zeros(1, device: x.device).squeeze();
         int auxK = settings.ResolvedAuxK(DIn);
         int k = (int)Math.Min(auxK, dead);
         double scale = Math.Min(dead / (double)auxK, 1.0);
@@ -100,7 +100,7 @@ public abstract class SparseAutoencoder : IDisposable
 
     /// <summary>Dense decode of k active latents per row (no bias): scatter into [B, d_sae], then multiply.</summary>
     protected Tensor DenseDecode(Tensor indices, Tensor values) =>
-        matmul(zeros(values.shape[0], DSae).scatter(-1, indices, values), WDec);
+        matmul(zeros(values.shape[0], DSae, device: values.device).scatter(-1, indices, values), WDec);
 
     /// <summary>Removes from W_dec's gradient each row's component along that row, so a step keeps unit norms to first order.</summary>
     public void RemoveParallelDecoderGradient()

@@ -26,7 +26,7 @@ public sealed class TopKSae : SparseAutoencoder
     public override Tensor Encode(Tensor x)
     {
         var (values, indices) = topk(PreActivations(x), Config.K, dim: -1);
-        return zeros(x.shape[0], DSae).scatter(-1, indices, nn.functional.relu(values));
+        return zeros(x.shape[0], DSae, device: x.device).scatter(-1, indices, nn.functional.relu(values));
     }
 
     public override SaeStep Forward(Tensor x, Tensor deadMask, int step)

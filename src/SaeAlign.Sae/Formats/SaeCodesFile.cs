@@ -14,13 +14,13 @@ public static class SaeCodesFile
     /// an output path that cannot take codes is refused, naming <paramref name="outputField"/>, before anything is read.
     /// </summary>
     public static SparseCodes Write(SaeDictionary dictionary, string activationsPath, string outputPath, InputField outputField,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, TorchSharp.torch.Device? device = null)
     {
         ActivationFile.RequireOutputPath(outputPath, outputField);
         var data = ActivationFile.Read(activationsPath, cancellationToken);
         InvalidInputException.Require(data.Columns == dictionary.DIn,
             $"{activationsPath}: {data.Columns} columns, but the SAE's d_in is {dictionary.DIn}.");
-        var codes = SaeMetrics.EncodeSparse(dictionary, data, cancellationToken);
+        var codes = SaeMetrics.EncodeSparse(dictionary, data, cancellationToken, device);
         ActivationFile.Write(outputPath, outputField, codes, new Dictionary<string, string>
         {
             ["saealign.content"] = "sae codes",

@@ -67,13 +67,13 @@ public sealed record SaeDictionary(
     public void WriteParquet(string path) =>
         DictionaryParquet.Write(path, new DictionaryWeights(Architecture.Name, DIn, DSae, K, WEnc, WDec, BEnc, BDec, Threshold, Density, SubtractsDecoderBias, Metadata));
 
-    /// <summary>The model this dictionary describes, ready to encode activations as they are on disk.</summary>
-    public SparseAutoencoder ToModel()
+    /// <summary>The model this dictionary describes on <paramref name="device"/> (default the CPU), ready to encode activations as they are on disk.</summary>
+    public SparseAutoencoder ToModel(Device? device = null)
     {
         using var scope = NewDisposeScope();
         return Architecture.Build(Architecture.Shaped(DSae, K), DIn, new SaeTensors(
             tensor(WEnc).reshape(DIn, DSae), tensor(WDec).reshape(DSae, DIn), tensor(BEnc), tensor(BDec),
-            HasThreshold ? tensor(Threshold!) : null));
+            HasThreshold ? tensor(Threshold!) : null).To(device ?? CPU));
     }
 
     /// <summary>
@@ -84,7 +84,7 @@ public sealed record SaeDictionary(
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
+        float[] Values(Tensor t) => t.detach().cpu().contiguous().data<float>().ToArray();
         var (wEnc, bEnc) = model.InferenceEncoder();
         return new SaeDictionary(
             model.Config.Architecture, model.DIn, model.DSae, (model.Config as IKSparseConfig)?.K ?? 0,

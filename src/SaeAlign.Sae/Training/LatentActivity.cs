@@ -29,7 +29,7 @@ public abstract record LatentActivity
 
     private sealed record Selected(Tensor Indices, Tensor Values, long DSae) : LatentActivity
     {
-        public override Tensor Fired() => zeros(DSae, dtype: ScalarType.Bool).index_fill_(0, Indices.masked_select(Values > 0), true);
+        public override Tensor Fired() => zeros(DSae, dtype: ScalarType.Bool, device: Indices.device).index_fill_(0, Indices.masked_select(Values > 0), true);
 
         public override float MeanL0() => (Values > 0).sum(-1).to_type(ScalarType.Float32).mean().item<float>();
     }

@@ -43,7 +43,7 @@ internal sealed class SaeCheckpoint
             .Concat(model.Buffers.Select(b => ($"model.{b.Name}", b.Tensor)))
             .Concat(optimizer.State)
             .Append((SinceFired, sinceFired.to_type(ScalarType.Float32)));
-        var entries = named.Select(n => (n.Item1, new SafeTensor(n.Item2.shape, n.Item2.detach().contiguous().data<float>().ToArray()))).ToArray();
+        var entries = named.Select(n => (n.Item1, new SafeTensor(n.Item2.shape, n.Item2.detach().cpu().contiguous().data<float>().ToArray()))).ToArray();
         Safetensors.Write(path, entries, new Dictionary<string, string>
         {
             [StepKey] = step.ToString(CultureInfo.InvariantCulture),

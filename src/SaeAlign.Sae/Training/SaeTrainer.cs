@@ -37,12 +37,13 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
         double scale = checkpoint?.InputScale ?? (config.NormalizeInput ? InputScale(raw) : 1.0);
         var x = scale == 1.0 ? raw : raw * scale;
 
-        using var model = config.Architecture.Create(config, dIn, DecoderBiasInit(x));
+        var device = options.Device ?? CPU;
+        using var model = config.Architecture.Create(config, dIn, DecoderBiasInit(x), device);
         // Disposed on return, not after the loop: an embedding bag shares W_dec and frees it, and FromModel still reads it.
         using var sparse = model is TopKSae topK && options.SparseDecoder is { } build ? build(topK.WDec) : null;
         if (sparse is not null) ((TopKSae)model).SparseDecoder = sparse.Decode;
         using var optimizer = new AdamW(model.Parameters, config.WeightDecay);
-        var sinceFired = zeros(dSae, dtype: ScalarType.Int64).DetachFromDisposeScope();
+        var sinceFired = zeros(dSae, dtype: ScalarType.Int64, device: device).DetachFromDisposeScope();
         var curve = new List<SaeMetricsPoint>();
         int start = 0;
         if (checkpoint is not null)
@@ -73,7 +74,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
                 order = randperm(trainRows, generator: generator).DetachFromDisposeScope();
             }
             int rows = Math.Min(config.Batch, trainRows - first);
-            var batch = order is null ? x.narrow(0, first, rows) : x.index_select(0, order.narrow(0, first, rows));
+            var batch = (order is null ? x.narrow(0, first, rows) : x.index_select(0, order.narrow(0, first, rows))).to(device);
 
             var dead = sinceFired >= config.DeadWindow;
             var result = model.Forward(batch, dead, step);
@@ -104,7 +105,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
 
         var trained = SaeDictionary.FromModel(model, scale, null);
         bool heldOut = trainRows < data.Rows;
-        var evaluation = SaeMetrics.Evaluate(trained, data, heldOut ? trainRows : 0, heldOut ? data.Rows - trainRows : trainRows, cancellationToken);
+        var evaluation = SaeMetrics.Evaluate(trained, data, heldOut ? trainRows : 0, heldOut ? data.Rows - trainRows : trainRows, cancellationToken, device);
         var dictionary = trained with
         {
             Density = evaluation.Density,

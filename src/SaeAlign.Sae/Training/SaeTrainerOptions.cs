@@ -7,9 +7,12 @@ public enum TopKDecoding
     Dense,
 }
 
-/// <summary>Checkpoints and fast paths of a training run; none of them changes the result.</summary>
+/// <summary>Checkpoints, device and fast paths of a training run; none of them changes the recipe (a GPU rounds differently from the CPU: README, GPU).</summary>
 public sealed record SaeTrainerOptions
 {
+    /// <summary>Where the model, its optimiser state and each batch live (default the CPU); the activations stay in host memory and move a batch at a time.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
+
     /// <summary>Where the checkpoint file is written (atomically, replacing the previous one); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
     /// <summary>Steps between checkpoints (0: none); when positive, a cancelled run also writes one before it stops.</summary>

@@ -57,7 +57,7 @@ public sealed class AlignJob : JobType<AlignSpec>
     {
         var clock = Stopwatch.StartNew();
         var rows = ActivationRows.OpenForAlignment(run.Root.Resolve(spec.Source!, "source"), run.Root.Resolve(spec.Target!, "target"), cancellationToken);
-        var options = spec.ToOptions();
+        var options = spec.ToOptions() with { Device = run.Device };
         run.Log.LogInformation("{Rows} stimuli, {Source} source units, {Target} target units, cv {Cv}", rows.Rows, rows.SourceUnits, rows.TargetUnits, spec.Cv);
         var report = rows.Align(options, cancellationToken);
         using var folder = RunFolder.Create(run.OutputFolder, force: false);

@@ -50,7 +50,7 @@ public sealed class EncodeJob : JobType<EncodeSpec>
         var clock = Stopwatch.StartNew();
         var dictionary = DictionaryFile.Read(run.Root.Resolve(spec.Sae!, "sae"), InputField.Named("sae"));
         using var folder = RunFolder.Create(run.OutputFolder, force: false);
-        var codes = SaeCodesFile.Write(dictionary, run.Root.Resolve(spec.Activations!, "activations"), folder.PathFor(CodesFile), InputField.Named("out"), cancellationToken);
+        var codes = SaeCodesFile.Write(dictionary, run.Root.Resolve(spec.Activations!, "activations"), folder.PathFor(CodesFile), InputField.Named("out"), cancellationToken, run.Device);
         double l0 = SaeCodesFile.MeanL0(codes);
         folder.Commit(new RunManifest(Kind, JsonSerializer.SerializeToNode(spec, Json), [], SoftwareVersions.Current, new Dictionary<string, double> { ["encode"] = clock.Elapsed.TotalSeconds }));
         run.Log.LogInformation("Encoded {Rows} rows into {Latents} latents, mean L0 {L0}.", codes.Rows, codes.Columns, l0.ToString("0.00", CultureInfo.InvariantCulture));

@@ -91,7 +91,7 @@ public sealed class PipelineStageJob : IJobType
         var experiment = PipelineJob.Experiment(pipelineSpec);
         // Seeds one after another on the job's torch threads: the thread count is process-wide, so running
         // seeds in parallel on one thread each (as `pipeline run` does) would change it under other jobs.
-        var pipeline = new DisentanglementPipeline(experiment, pipelineSpec.Title!, parallelism: 1);
+        var pipeline = new DisentanglementPipeline(experiment, pipelineSpec.Title!, parallelism: 1, run.Device);
         string work = PipelineJob.WorkFolderFor(run.OutputFolder);
         // Left by a killed execution of this stage; safe to remove while this job holds the pipeline's output lock.
         JobExecutor.RemoveStaleStaging(Path.Combine(work, plan.Stage!), run.Log);

@@ -81,6 +81,7 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         {
             CheckpointEvery = spec.CheckpointEvery!.Value,
             Resume = resume,
+            Device = run.Device,
             SparseDecoder = spec.Decode == TopKDecoding.Sparse ? decoder => OwnedSparseDecoder.Of(new EmbeddingBagDecoder(decoder), bag => bag.Decode) : null,
         };
         var truth = spec.TrueFeatures is null ? null : ModelWeightsParquet.Read(run.Root.Resolve(spec.TrueFeatures, "trueFeatures"));

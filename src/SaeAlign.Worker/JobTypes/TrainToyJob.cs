@@ -38,7 +38,7 @@ public sealed class TrainToyJob : JobType<TrainToySpec>
                 run.Log.LogInformation("step {Step}/{Steps}, loss {Loss}", p.Step, p.Steps,
                     p.Losses.Average().ToString("0.000000", CultureInfo.InvariantCulture));
         });
-        var result = new ToyExperiment(config, spec.ToSeeds()).Run(run.OutputFolder, force: false, progress, cancellationToken);
+        var result = new ToyExperiment(config, spec.ToSeeds(), run.Device).Run(run.OutputFolder, force: false, progress, cancellationToken);
         foreach (var model in result.Models)
             run.Log.LogInformation("seed {Seed}: final loss {Loss}", model.Seed, model.LossCurve[^1].ToString("0.000000", CultureInfo.InvariantCulture));
         return Task.CompletedTask;

@@ -43,6 +43,7 @@ internal static class AlignCommand
         {
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
+            var device = settings.Device();
             var (nulls, bootstraps) = calibration.Read(parse);
             var align = new AlignSettings
             {
@@ -66,7 +67,7 @@ internal static class AlignCommand
             long? limit = parse.GetValue(memoryLimit) is { } text ? OptionValues.Bytes(text, "--memory-limit") : null;
             string sourcePath = parse.GetValue(source)!, targetPath = parse.GetValue(target)!;
             var rows = ActivationRows.OpenForAlignment(sourcePath, targetPath, cancellationToken);
-            var options = align.ToOptions(tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows), limit);
+            var options = align.ToOptions(tripletPath is null ? null : TripletFile.Read(tripletPath, rows.Rows), limit) with { Device = device };
             if (!settings.Quiet) console.Error.WriteLine($"align: {rows.Rows} stimuli, {rows.SourceUnits} source units, {rows.TargetUnits} target units, cv {options.Cv}");
             var result = rows.Align(options, cancellationToken);
             if (reportPath is not null) result.Write(reportPath, sourcePath, targetPath);

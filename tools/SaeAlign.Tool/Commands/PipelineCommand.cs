@@ -44,7 +44,7 @@ internal static class PipelineCommand
     {
         // Toy-sized models run fastest on one torch thread each, with --threads seeds (or model pairs) at once.
         TorchRuntime.Configure(threads: 1);
-        var pipeline = new DisentanglementPipeline(spec, title, settings.Threads == 0 ? Environment.ProcessorCount : settings.Threads);
+        var pipeline = new DisentanglementPipeline(spec, title, settings.Threads == 0 ? Environment.ProcessorCount : settings.Threads, settings.Device());
         return StageProgress.Run(console, settings, progress => pipeline.Run(folder, progress, cancellationToken));
     }
 

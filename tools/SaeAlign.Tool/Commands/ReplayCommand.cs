@@ -44,6 +44,7 @@ internal static class ReplayCommand
                 Metrics = AlignmentMetric.Parse(parse.GetValue(metrics)!, InputField.Named("metrics")),
                 Cv = CrossValidation.Parse(parse.GetValue(cv)!, InputField.Named("cv")),
                 MemoryLimit = parse.GetValue(memoryLimit) is { } limit ? OptionValues.Bytes(limit, "--memory-limit") : null,
+                Device = settings.Device(),
             };
             options.Validate();
             var inputs = new ReplayInputs(parse.GetValue(sourceActs)!, parse.GetValue(targetActs)!, parse.GetValue(sourceSae)!, parse.GetValue(targetSae)!);

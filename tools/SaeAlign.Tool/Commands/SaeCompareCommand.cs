@@ -40,7 +40,7 @@ internal static class SaeCompareCommand
             var a = DictionaryFile.Read(parse.GetValue(first)!, "A");
             var b = DictionaryFile.Read(parse.GetValue(second)!, "B");
             var data = parse.GetValue(activations) is { } path ? ActivationFile.Read(path, cancellationToken) : null;
-            var options = new SaeComparisonOptions { Threshold = parse.GetValue(threshold), Seed = parse.GetValue(seed) };
+            var options = new SaeComparisonOptions { Threshold = parse.GetValue(threshold), Seed = parse.GetValue(seed), Device = settings.Device() };
             var result = SaeComparison.Compare(a, b, options, data, cancellationToken);
             if (plotPath is not null)
                 ReportPlots.CosineHistogram(plotPath, $"A ({a.DSae} latents) matched in B ({b.DSae} latents)",

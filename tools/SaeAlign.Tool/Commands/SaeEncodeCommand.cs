@@ -24,7 +24,7 @@ internal static class SaeEncodeCommand
             TorchRuntime.Configure(settings.Threads);
             var dictionary = DictionaryFile.Read(parse.GetValue(sae)!, InputField.Named("sae"));
             string inputPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
-            var codes = SaeCodesFile.Write(dictionary, inputPath, outputPath, InputField.Named("out"), cancellationToken);
+            var codes = SaeCodesFile.Write(dictionary, inputPath, outputPath, InputField.Named("out"), cancellationToken, settings.Device());
             double l0 = SaeCodesFile.MeanL0(codes);
             if (settings.Json)
                 console.Out.WriteLine(JsonSerializer.Serialize(new { output = Path.GetFullPath(outputPath), rows = codes.Rows, latents = codes.Columns, l0 }, SaeConfig.Json));

@@ -51,7 +51,7 @@ internal static class SaeTrainCommand
             var truthRows = parse.GetValue(trueActivations) is { } rowsPath ? ActivationFile.Read(rowsPath, cancellationToken) : null;
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
-            var runner = new SaeTrainingRun(config, options);
+            var runner = new SaeTrainingRun(config, options with { Device = settings.Device() });
             string activationsPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
             bool replace = parse.GetValue(force);
             SaeRunResult result;

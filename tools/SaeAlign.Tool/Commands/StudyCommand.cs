@@ -54,6 +54,8 @@ internal static class StudyCommand
         {
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
+            // Resolved for every study, so a device this machine lacks is refused before any work; capacity trains on it.
+            var device = settings.Device();
             string study = parse.GetValue(name)!.Trim().ToLowerInvariant();
             InvalidInputException.Require(Studies.Any(s => s.Name == study),
                 $"unknown study '{study}'. Known studies: {string.Join(", ", Studies.Select(s => s.Name))}.");
@@ -72,6 +74,7 @@ internal static class StudyCommand
                     Seeds = Enumerable.Range(0, basis.Seeds.Count).Select(i => seedValue + i).ToArray(),
                     Toy = basis.Toy with { DataSeed = seedValue },
                     K = parse.GetValue(k),
+                    Device = device,
                 };
                 options.Validate();
                 run = (progress, ct) => CapacityStudy.Run(options, folder, replace, progress, ct);

@@ -53,8 +53,9 @@ internal static class ToyTrainCommand
                 DataSeed = parse.GetValue(dataSeed),
                 Seeds = OptionValues.Seeds(parse.GetValue(seeds)!, "--seeds"),
             };
-            var experiment = new ToyExperiment(toy.ToConfig(), toy.ToSeeds());
             var settings = common.Read(parse);
+            TorchRuntime.Configure(settings.Threads);
+            var experiment = new ToyExperiment(toy.ToConfig(), toy.ToSeeds(), settings.Device());
             var result = Run(console, experiment, parse.GetValue(output)!, parse.GetValue(force), settings, cancellationToken);
             Report(console, result, settings.Json);
             return Task.FromResult(ExitCodes.Success);
@@ -65,7 +66,6 @@ internal static class ToyTrainCommand
     /// <summary>Runs the experiment with a progress bar on stderr unless --quiet.</summary>
     public static ToyExperimentResult Run(CliConsole console, ToyExperiment experiment, string output, bool force, CommonSettings settings, CancellationToken cancellationToken)
     {
-        TorchRuntime.Configure(settings.Threads);
         if (settings.Quiet) return experiment.Run(output, force, cancellationToken: cancellationToken);
         return console.Progress.Progress()
             .AutoClear(false)

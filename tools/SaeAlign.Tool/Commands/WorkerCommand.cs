@@ -22,13 +22,14 @@ internal static class WorkerCommand
         var store = new WorkerStoreOptions();
         var concurrency = new Option<int?>("--concurrency") { Description = "Jobs run at once (default 1)." };
         var threads = new Option<int?>("--threads") { Description = "Torch threads per job (0: one per core). Results are reproducible for a fixed thread count." };
+        var device = new Option<string?>("--device") { Description = "This worker's device for its jobs: cpu, cuda, cuda:N (pin a worker to one GPU) or auto (default). A spec's own device field wins unless it is auto or cuda." };
         var queues = new Option<string?>("--queues") { Description = "Queues to take jobs from, in priority order, e.g. gpu,default (default: default)." };
         var enqueue = new Option<string[]>("--enqueue") { Description = "Spec file(s) to validate and queue at start.", AllowMultipleArgumentsPerToken = true };
         var drain = new Option<bool>("--drain") { Description = "Stop when the jobs queued with --enqueue have finished or wait behind a failed job of their chain; exit 1 if any did not succeed." };
         var json = new Option<bool>("--json") { Description = "With --drain: print the jobs' final status as one JSON document on stdout." };
         var command = new Command("worker", "Run a job worker (Hangfire) on the embedded in-memory store or a shared PostgreSQL store.")
         {
-            concurrency, threads, queues, enqueue, drain, json,
+            concurrency, threads, device, queues, enqueue, drain, json,
         };
         store.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -36,6 +37,7 @@ internal static class WorkerCommand
             var overrides = store.Overrides(parse);
             if (parse.GetValue(concurrency) is { } c) overrides[$"{WorkerOptions.Section}:{nameof(WorkerOptions.Concurrency)}"] = c.ToString(CultureInfo.InvariantCulture);
             if (parse.GetValue(threads) is { } t) overrides[$"{WorkerOptions.Section}:{nameof(WorkerOptions.TorchThreads)}"] = t.ToString(CultureInfo.InvariantCulture);
+            if (parse.GetValue(device) is { } d) overrides[$"{WorkerOptions.Section}:{nameof(WorkerOptions.Device)}"] = d;
             if (parse.GetValue(queues) is { } q)
             {
                 var names = q.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
