@@ -18,17 +18,21 @@ public static class ComputeDevice
     public const string Spellings = "cpu, cuda, cuda:N or auto";
 
     /// <summary>The device <paramref name="spec"/> names, on this machine; <paramref name="field"/> is the setting it came from.</summary>
-    public static torch.Device Resolve(string? spec, InputField field)
+    public static torch.Device Resolve(string? spec, InputField field) =>
+        Resolve(spec, field, CudaDevices(), "this build's libtorch has no CUDA or the machine has no NVIDIA GPU: build with -p:TorchSharpBackend=cuda-linux (README, GPU) or use cpu");
+
+    /// <summary>
+    /// The device <paramref name="spec"/> names, given how many CUDA devices the code that will use it sees (libtorch's, or
+    /// the NVIDIA driver's for the ILGPU engine); <paramref name="withoutCuda"/> says why there are none.
+    /// </summary>
+    public static torch.Device Resolve(string? spec, InputField field, int cudaDevices, string withoutCuda)
     {
         if (!TryParse(spec ?? Auto, out string text, out int? index))
             throw new InvalidInputException($"{field} must be {Spellings}, got '{spec}'.");
-        if (text == Auto) return HasCuda ? torch.CUDA : torch.CPU;
+        if (text == Auto) return cudaDevices > 0 ? torch.CUDA : torch.CPU;
         if (index is not { } cuda) return torch.CPU;
-        int count = CudaDevices();
-        if (count == 0)
-            throw new InvalidInputException(
-                $"{field} is {text}, but this build's libtorch has no CUDA or the machine has no NVIDIA GPU: build with -p:TorchSharpBackend=cuda-linux (README, GPU) or use cpu.");
-        InvalidInputException.Require(cuda < count, $"{field} is {text}, but this machine has {count} CUDA device(s) (cuda:0 to cuda:{count - 1}).");
+        InvalidInputException.Require(cudaDevices > 0, $"{field} is {text}, but {withoutCuda}.");
+        InvalidInputException.Require(cuda < cudaDevices, $"{field} is {text}, but this machine has {cudaDevices} CUDA device(s) (cuda:0 to cuda:{cudaDevices - 1}).");
         return new torch.Device(DeviceType.CUDA, cuda);
     }
 

@@ -46,6 +46,9 @@ public sealed record JobPlan(string Type, JsonObject Spec, string ConfigHash, st
 /// <summary>What a running job gets: where to write, the data root, its log (also copied into the run folder), its torch threads and device.</summary>
 public sealed record JobRun(string OutputFolder, DataRoot Root, ILogger Log, int TorchThreads)
 {
-    /// <summary>Where the job's tensors live (the worker's device unless the spec names one).</summary>
-    public TorchSharp.torch.Device Device { get; init; } = TorchSharp.torch.CPU;
+    /// <summary>The device the job runs on, as spelled (the worker's unless the spec names one: <see cref="JobDevice.Effective"/>).</summary>
+    public string DeviceSpec { get; init; } = SaeAlign.Torch.ComputeDevice.Auto;
+
+    /// <summary><see cref="DeviceSpec"/> on this machine's libtorch; one it lacks is bad input naming <c>device</c>.</summary>
+    public TorchSharp.torch.Device Device => SaeAlign.Torch.ComputeDevice.Resolve(DeviceSpec, SaeAlign.Core.InputField.Named(JobDevice.Field));
 }

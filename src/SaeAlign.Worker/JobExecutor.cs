@@ -60,7 +60,7 @@ public sealed class JobExecutor(JobTypeRegistry types, IOptions<WorkerOptions> o
             try
             {
                 TorchRuntime.Configure(settings.TorchThreads);
-                var run = new JobRun(output, root, log, settings.TorchThreads) { Device = ComputeDevice.Resolve(device, InputField.Named(JobDevice.Field)) };
+                var run = new JobRun(output, root, log, settings.TorchThreads) { DeviceSpec = device };
                 await jobType.RunAsync(plan, run, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

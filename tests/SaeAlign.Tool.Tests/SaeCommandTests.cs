@@ -180,6 +180,7 @@ public class SaeCommandTests
     [TestCase("--b-dec-init", "median")]
     [TestCase("--lr", "NaN")]
     [TestCase("--device", "gpu")]
+    [TestCase("--engine", "cuda")]
     [TestCase("--device", "cuda:x")]
     public async Task InvalidOptionExitsTwoNamingItAndWritesNothing(string option, string value)
     {
@@ -203,6 +204,30 @@ public class SaeCommandTests
         Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", plain, "--quiet")).ExitCode, Is.Zero);
         Assert.That((await Cli.Run("sae", "encode", "--sae", run, "--activations", acts, "--out", cpu, "--device", "cpu", "--quiet")).ExitCode, Is.Zero);
         Assert.That(File.ReadAllBytes(cpu), Is.EqualTo(File.ReadAllBytes(plain)));
+    }
+
+    [Test]
+    public async Task TheIlgpuEngineWritesTheTorchEnginesRunFolderAndDictionary()
+    {
+        var (folder, acts, run) = await TrainedRun();
+        var ilgpu = Path.Combine(folder, "ilgpu");
+        var result = await Cli.Run(Train(acts, ilgpu, "--engine", "ilgpu", "--device", "cpu"));
+        Assert.That(result.ExitCode, Is.Zero, result.Error);
+        Assert.That(Directory.GetFiles(ilgpu).Select(Path.GetFileName).Order(), Is.EqualTo(Directory.GetFiles(run).Select(Path.GetFileName).Order()));
+        var expected = SaeDictionary.ReadParquet(Path.Combine(run, "dictionary.parquet")).WDec;
+        var actual = SaeDictionary.ReadParquet(Path.Combine(ilgpu, "dictionary.parquet")).WDec;
+        Assert.That(actual.Zip(expected, (a, b) => Math.Abs(a - b)).Max(), Is.LessThan(1e-3));
+    }
+
+    [Test]
+    public async Task TheIlgpuEngineRefusesAnArchitectureItDoesNotTrainBeforeReadingAnything()
+    {
+        var folder = Cli.TempFolder();
+        var run = Path.Combine(folder, "run");
+        var result = await Cli.Run("sae", "train", "--activations", Activations(folder), "--arch", "relu-l1", "--d-sae", "16", "--engine", "ilgpu", "--quiet", "--out", run);
+        Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
+        Assert.That(result.Error, Does.Contain("--engine ilgpu trains the topk architecture; relu-l1 needs the torch engine"));
+        Assert.That(Directory.GetDirectories(folder), Is.Empty);
     }
 
     [Test]

@@ -99,6 +99,8 @@ public class TrainSaeJobTests
     [TestCase("\"activations\":\"/etc/hostname.npy\"", "outside the data root")]
     [TestCase("\"activations\":\"acts.npy\",\"trueFeatures\":\"/tmp/w.parquet\"", "trueFeatures:")]
     [TestCase("\"activations\":\"acts.npy\",\"out\":\"/tmp\"", "out:")]
+    [TestCase("\"activations\":\"acts.npy\",\"engine\":\"ilgpu\",\"arch\":\"gated\"", "engine ilgpu trains the topk architecture; gated needs the torch engine")]
+    [TestCase("\"activations\":\"acts.npy\",\"engine\":\"tpu\"", "engine")]
     public void BadFieldsAreRejectedNamingTheField(string fields, string expected) =>
         Assert.That(Error($"{{\"type\":\"train-sae\",{fields}}}"), Does.StartWith("spec.json: ").And.Contain(expected));
 
@@ -106,6 +108,30 @@ public class TrainSaeJobTests
     public void ASweepWithOneBadValueQueuesNothingAndNamesTheCombination() =>
         Assert.That(Error($"{{\"type\":\"train-sae\",{Small},\"sweep\":{{\"seed\":[0,-1]}}}}"),
             Does.StartWith("spec.json (sweep seed=-1): seed must be zero or positive"));
+
+    [Test]
+    public void TheTorchEngineIsTheSpecWithoutOneAndTheIlgpuEngineAnotherJob()
+    {
+        using var data = WithActivations();
+        var plain = Read(data, $"{{\"type\":\"train-sae\",{Small}}}").Single();
+        var torch = Read(data, $"{{\"type\":\"train-sae\",{Small},\"engine\":\"torch\"}}").Single();
+        var ilgpu = Read(data, $"{{\"type\":\"train-sae\",{Small},\"engine\":\"ilgpu\"}}").Single();
+        Assert.That(torch.Output, Is.EqualTo(plain.Output), "specs from before engines keep their folder");
+        Assert.That(plain.Spec.ContainsKey("engine"), Is.False);
+        Assert.That(ilgpu.Output, Is.Not.EqualTo(plain.Output));
+        Assert.That(ilgpu.Spec["engine"]!.GetValue<string>(), Is.EqualTo("ilgpu"));
+    }
+
+    [Test]
+    public async Task AnIlgpuJobWritesTheRunFolderOfSaeTrain()
+    {
+        using var data = WithActivations();
+        var status = (await Run(data, $"{{\"type\":\"train-sae\",{Small},\"engine\":\"ilgpu\",\"device\":\"cpu\",\"out\":\"sae\"}}")).Single();
+        Assert.That(status.State, Is.EqualTo("Succeeded"), status.Error);
+        string folder = Directory.GetDirectories(Path.Combine(data.Path, "sae")).Single();
+        Assert.That(RunFolder.Read(folder).Files.Keys, Does.Contain(SaeTrainingRun.DictionaryFile).And.Contain("saelens/cfg.json"));
+        Assert.That(SaeDictionary.ReadParquet(Path.Combine(folder, SaeTrainingRun.DictionaryFile)).DSae, Is.EqualTo(32));
+    }
 
     [Test]
     public async Task AJobWritesTheRunFolderOfSaeTrainAndRemovesItsCheckpoint()

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using SaeAlign.Kernels;
 using SaeAlign.Sae;
 using SaeAlign.Torch;
 using TorchSharp;

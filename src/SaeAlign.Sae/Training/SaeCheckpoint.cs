@@ -17,7 +17,9 @@ namespace SaeAlign.Sae;
 internal sealed class SaeCheckpoint
 {
     private const string StepKey = "saealign.step", ConfigKey = "saealign.config", ScaleKey = "saealign.input_scale",
-        DataKey = "saealign.data_sha256", DInKey = "saealign.d_in", CurveKey = "saealign.curve", SinceFired = "steps_since_fired";
+        DataKey = "saealign.data_sha256", DInKey = "saealign.d_in", CurveKey = "saealign.curve";
+    /// <summary>The dead-latent counters' name, as both engines write them.</summary>
+    public const string SinceFired = Kernels.TopKEngine.SinceFiredName;
 
     private readonly IReadOnlyDictionary<string, SafeTensor> tensors;
     private readonly string path;
@@ -36,15 +38,8 @@ internal sealed class SaeCheckpoint
     public IReadOnlyList<SaeMetricsPoint> Curve { get; }
 
     public static void Write(string path, SaeConfig config, int step, double inputScale, string fingerprint, int dIn,
-        SparseAutoencoder model, AdamW optimizer, Tensor sinceFired, IReadOnlyList<SaeMetricsPoint> curve)
-    {
-        using var scope = NewDisposeScope();
-        var named = model.Parameters.Select(p => ($"model.{p.Name}", (Tensor)p.Parameter))
-            .Concat(model.Buffers.Select(b => ($"model.{b.Name}", b.Tensor)))
-            .Concat(optimizer.State)
-            .Append((SinceFired, sinceFired.to_type(ScalarType.Float32)));
-        var entries = named.Select(n => (n.Item1, new SafeTensor(n.Item2.shape, n.Item2.detach().cpu().contiguous().data<float>().ToArray()))).ToArray();
-        Safetensors.Write(path, entries, new Dictionary<string, string>
+        IEnumerable<(string Name, SafeTensor Tensor)> state, IReadOnlyList<SaeMetricsPoint> curve) =>
+        Safetensors.Write(path, state.ToArray(), new Dictionary<string, string>
         {
             [StepKey] = step.ToString(CultureInfo.InvariantCulture),
             [ConfigKey] = JsonSerializer.Serialize(config, SaeConfig.Json),
@@ -53,7 +48,6 @@ internal sealed class SaeCheckpoint
             [DInKey] = dIn.ToString(CultureInfo.InvariantCulture),
             [CurveKey] = JsonSerializer.Serialize(curve),
         });
-    }
 
     /// <summary>Reads a checkpoint for a run with <paramref name="config"/>; a different config or different data is bad input naming what differs.</summary>
     public static SaeCheckpoint Read(string path, SaeConfig config, int dIn, string fingerprint)
@@ -89,22 +83,12 @@ internal sealed class SaeCheckpoint
         }
     }
 
-    /// <summary>Copies the saved state into a freshly built model, optimiser and dead-latent counter.</summary>
-    public void Restore(SparseAutoencoder model, AdamW optimizer, Tensor sinceFired)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        foreach (var (name, parameter) in model.Parameters) Copy($"model.{name}", parameter);
-        foreach (var (name, buffer) in model.Buffers) Copy($"model.{name}", buffer);
-        foreach (var (name, state) in optimizer.State) Copy(name, state);
-        Copy(SinceFired, sinceFired);
-    }
-
-    private void Copy(string name, Tensor target)
+    /// <summary>The saved values of tensor <paramref name="name"/>, which must have <paramref name="shape"/>.</summary>
+    public float[] Values(string name, long[] shape)
     {
         var saved = tensors.TryGetValue(name, out var t) ? t : throw new InvalidInputException($"{path}: the checkpoint has no tensor '{name}'.");
-        InvalidInputException.Require(saved.Shape.SequenceEqual(target.shape),
-            $"{path}: tensor '{name}' has shape [{string.Join(", ", saved.Shape)}], expected [{string.Join(", ", target.shape)}].");
-        target.copy_(tensor(saved.Values).reshape(saved.Shape).to_type(target.dtype));
+        InvalidInputException.Require(saved.Shape.SequenceEqual(shape),
+            $"{path}: tensor '{name}' has shape [{string.Join(", ", saved.Shape)}], expected [{string.Join(", ", shape)}].");
+        return saved.Values;
     }
 }

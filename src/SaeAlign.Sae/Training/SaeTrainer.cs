@@ -27,7 +27,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
         int trainRows = Math.Max(1, (int)(data.Rows * config.TrainFraction));
         int stepsPerEpoch = (trainRows + config.Batch - 1) / config.Batch;
         int steps = config.TotalSteps(trainRows);
-        int dSae = config.ResolvedDSae(dIn);
+        options.RequireSupports(config);
 
         using var outer = NewDisposeScope();
         // Straight from the array (a span's ToArray would add a gigabyte of managed garbage at the paper's scale).
@@ -37,18 +37,12 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
         double scale = checkpoint?.InputScale ?? (config.NormalizeInput ? InputScale(raw) : 1.0);
         var x = scale == 1.0 ? raw : raw * scale;
 
-        var device = options.Device ?? CPU;
-        using var model = config.Architecture.Create(config, dIn, DecoderBiasInit(x), device);
-        // Disposed on return, not after the loop: an embedding bag shares W_dec and frees it, and FromModel still reads it.
-        using var sparse = model is TopKSae topK && options.SparseDecoder is { } build ? build(topK.WDec) : null;
-        if (sparse is not null) ((TopKSae)model).SparseDecoder = sparse.Decode;
-        using var optimizer = new AdamW(model.Parameters, config.WeightDecay);
-        var sinceFired = zeros(dSae, dtype: ScalarType.Int64, device: device).DetachFromDisposeScope();
+        using var engine = CreateEngine(dIn, DecoderBiasInit(x));
         var curve = new List<SaeMetricsPoint>();
         int start = 0;
         if (checkpoint is not null)
         {
-            checkpoint.Restore(model, optimizer, sinceFired);
+            engine.Restore(checkpoint);
             curve.AddRange(checkpoint.Curve);
             start = checkpoint.Step;
         }
@@ -62,7 +56,7 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
             {
                 // A stopped run (Ctrl-C, a worker shutting down) keeps its progress: a resume continues from here.
                 if (checkpointing && step > start)
-                    SaeCheckpoint.Write(options.CheckpointPath!, config, step, scale, fingerprint, dIn, model, optimizer, sinceFired, curve);
+                    SaeCheckpoint.Write(options.CheckpointPath!, config, step, scale, fingerprint, dIn, engine.State(), curve);
                 cancellationToken.ThrowIfCancellationRequested();
             }
             using var scope = NewDisposeScope();
@@ -74,38 +68,27 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
                 order = randperm(trainRows, generator: generator).DetachFromDisposeScope();
             }
             int rows = Math.Min(config.Batch, trainRows - first);
-            var batch = (order is null ? x.narrow(0, first, rows) : x.index_select(0, order.narrow(0, first, rows))).to(device);
+            var batch = order is null ? x.narrow(0, first, rows) : x.index_select(0, order.narrow(0, first, rows));
 
-            var dead = sinceFired >= config.DeadWindow;
-            var result = model.Forward(batch, dead, step);
-            optimizer.ZeroGrad();
-            result.Loss.backward();
-            if (config.UnitNormDecoder) model.RemoveParallelDecoderGradient();
-            optimizer.Step(step + 1, LearningRate(step, steps));
-            if (config.UnitNormDecoder) model.NormalizeDecoderRows();
-
-            float loss = result.Loss.item<float>();
+            float loss = engine.Step(batch, step, LearningRate(step, steps));
             if (!float.IsFinite(loss))
                 throw new TrainingDivergedException(
                     $"SAE training diverged: the loss is {loss} at step {step + 1} of {steps}. Try a smaller {Named("lr")}.");
-            var updated = where(result.Activity.Fired(), zeros_like(sinceFired), sinceFired + 1).DetachFromDisposeScope();
-            sinceFired.Dispose();
-            sinceFired = updated;
             if ((step + 1) % reportEvery == 0 || step + 1 == steps)
             {
-                var point = Metrics(step + 1, loss, batch, result, sinceFired >= config.DeadWindow, scale);
+                var point = engine.Measure(step + 1, loss, batch, scale);
                 curve.Add(point);
                 progress?.Report(new SaeTrainingProgress(step + 1, steps, loss, point.L0, point.DeadFraction));
             }
             if (checkpointing && (step + 1) % options.CheckpointEvery == 0 && step + 1 < steps)
-                SaeCheckpoint.Write(options.CheckpointPath!, config, step + 1, scale, fingerprint, dIn, model, optimizer, sinceFired, curve);
+                SaeCheckpoint.Write(options.CheckpointPath!, config, step + 1, scale, fingerprint, dIn, engine.State(), curve);
         }
         order?.Dispose();
-        sinceFired.Dispose();
 
-        var trained = SaeDictionary.FromModel(model, scale, null);
+        var trained = engine.Dictionary(scale);
         bool heldOut = trainRows < data.Rows;
-        var evaluation = SaeMetrics.Evaluate(trained, data, heldOut ? trainRows : 0, heldOut ? data.Rows - trainRows : trainRows, cancellationToken, device);
+        var evaluation = SaeMetrics.Evaluate(trained, data, heldOut ? trainRows : 0, heldOut ? data.Rows - trainRows : trainRows, cancellationToken,
+            options.Engine == SaeEngine.Torch ? options.Device : null);
         var dictionary = trained with
         {
             Density = evaluation.Density,
@@ -117,6 +100,12 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
         };
         return new SaeTrainingResult(dictionary, curve, evaluation, steps, trainRows, scale, start);
     }
+
+    private ITrainingEngine CreateEngine(int dIn, Tensor decoderBias) => options.Engine switch
+    {
+        SaeEngine.Ilgpu => new IlgpuTrainingEngine(config, dIn, decoderBias, options),
+        _ => new TorchTrainingEngine(config, dIn, decoderBias, options),
+    };
 
     private string RequireCheckpointPath() =>
         options.CheckpointPath ?? throw new InvalidOperationException("Resume needs a checkpoint path.");
@@ -144,21 +133,6 @@ public sealed class SaeTrainer(SaeConfig config, SaeTrainerOptions? options = nu
         Sae.DecoderBiasInit.Mean => x.mean([0]),
         _ => GeometricMedian.Of(x.narrow(0, 0, Math.Min(x.shape[0], GeometricMedian.MaxRows))),
     };
-
-    private static SaeMetricsPoint Metrics(int step, float loss, Tensor batch, SaeStep result, Tensor dead, double scale)
-    {
-        using var noGrad = no_grad();
-        var error = (result.Output.detach() - batch).square().sum(-1);
-        var variance = (batch - batch.mean([0], keepdim: true)).square().sum(-1);
-        double totalVariance = variance.sum().item<float>();
-        return new SaeMetricsPoint(
-            step,
-            loss,
-            (float)(error.mean().item<float>() / (scale * scale)),
-            totalVariance > 0 ? (float)(error.sum().item<float>() / totalVariance) : float.NaN,
-            result.Activity.MeanL0(),
-            dead.to_type(ScalarType.Float32).mean().item<float>());
-    }
 
     /// <summary>SHA-256 of the training rows, so a resume on different data is refused.</summary>
     private static string Fingerprint(ActivationSet data, int trainRows)

@@ -7,27 +7,41 @@ public enum TopKDecoding
     Dense,
 }
 
-/// <summary>Checkpoints, device and fast paths of a training run; none of them changes the recipe (a GPU rounds differently from the CPU: README, GPU).</summary>
+/// <summary>What runs a training step: libtorch (every architecture, CPU or CUDA libtorch), or SaeAlign's ILGPU kernels (topk; a GPU through the driver alone).</summary>
+public enum SaeEngine
+{
+    Torch,
+    Ilgpu,
+}
+
+/// <summary>Checkpoints, engine, device and fast paths of a training run; none of them changes the recipe (a GPU rounds differently from the CPU: README, GPU).</summary>
 public sealed record SaeTrainerOptions
 {
     /// <summary>Where the model, its optimiser state and each batch live (default the CPU); the activations stay in host memory and move a batch at a time.</summary>
     public TorchSharp.torch.Device? Device { get; init; }
-
     /// <summary>Where the checkpoint file is written (atomically, replacing the previous one); null: no checkpoints.</summary>
     public string? CheckpointPath { get; init; }
     /// <summary>Steps between checkpoints (0: none); when positive, a cancelled run also writes one before it stops.</summary>
     public int CheckpointEvery { get; init; }
     /// <summary>Continue from <see cref="CheckpointPath"/>; its config and data must be this run's.</summary>
     public bool Resume { get; init; }
-    /// <summary>topk only: builds, for the model's W_dec, a decoder of the k active latents that replaces the dense product; the trainer disposes it.</summary>
-    public Func<TorchSharp.Modules.Parameter, OwnedSparseDecoder>? SparseDecoder { get; init; }
-}
+    /// <summary>topk on the torch engine: decode the k active latents with an embedding bag instead of the dense product.</summary>
+    public TopKDecoding Decoding { get; init; } = TopKDecoding.Dense;
+    /// <summary>The torch engine, or the ILGPU engine (topk only; <see cref="Device"/> picks its accelerator: the CPU accelerator or CUDA device N).</summary>
+    public SaeEngine Engine { get; init; } = SaeEngine.Torch;
 
-/// <summary>A <see cref="Sae.SparseDecoder"/> with the object behind it (e.g. Kernels' embedding bag), which its owner disposes.</summary>
-public sealed record OwnedSparseDecoder(SparseDecoder Decode, IDisposable Owner) : IDisposable
-{
-    /// <summary>The decoder of <paramref name="owner"/>, e.g. <c>Of(new EmbeddingBagDecoder(w), bag => bag.Decode)</c>.</summary>
-    public static OwnedSparseDecoder Of<T>(T owner, Func<T, SparseDecoder> decode) where T : IDisposable => new(decode(owner), owner);
+    /// <summary>Bad input, naming the engine, when <see cref="Engine"/> cannot train <paramref name="config"/>'s architecture.</summary>
+    public void RequireSupports(SaeConfig config)
+    {
+        if (Engine == SaeEngine.Ilgpu) IlgpuTrainingEngine.Supported(config);
+    }
 
-    public void Dispose() => Owner.Dispose();
+    /// <summary>
+    /// The device <paramref name="spec"/> names for <paramref name="engine"/>: libtorch's devices for torch; for ilgpu, the
+    /// CPU accelerator or a GPU the NVIDIA driver reports (no CUDA libtorch needed). <paramref name="field"/> names the setting.
+    /// </summary>
+    public static TorchSharp.torch.Device ResolveDevice(SaeEngine engine, string? spec, SaeAlign.Core.InputField field) =>
+        engine == SaeEngine.Ilgpu
+            ? SaeAlign.Torch.ComputeDevice.Resolve(spec, field, Kernels.IlgpuAccelerator.CudaDevices(), "the NVIDIA driver reports no GPU")
+            : SaeAlign.Torch.ComputeDevice.Resolve(spec, field);
 }

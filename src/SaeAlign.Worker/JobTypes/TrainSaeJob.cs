@@ -5,7 +5,6 @@ using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using SaeAlign.Core;
 using SaeAlign.Data;
-using SaeAlign.Kernels;
 using SaeAlign.Sae;
 
 namespace SaeAlign.Worker;
@@ -19,6 +18,8 @@ public sealed record TrainSaeSpec
     /// <summary>Activation file (.parquet or .npy) inside the data root.</summary>
     public string? Activations { get; init; }
     public TopKDecoding? Decode { get; init; }
+    /// <summary>torch or ilgpu (topk); absent means torch, so specs written before engines existed keep their hash.</summary>
+    public SaeEngine? Engine { get; init; }
     /// <summary>Toy model weights (weights_seedS.parquet) for the feature-recovery metrics, or null.</summary>
     public string? TrueFeatures { get; init; }
     /// <summary>The toy's feature activations on the same rows (eval_features.parquet), for the detection scores, or null.</summary>
@@ -54,6 +55,7 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         var config = spec.ToConfig();
         // d_in is known once the job reads the activations; bounds that depend on it are checked then.
         config.Validate(dIn: null);
+        new SaeTrainerOptions { Engine = spec.Engine ?? SaeEngine.Torch }.RequireSupports(config);
         int every = spec.CheckpointEvery ?? DefaultCheckpointEvery;
         InvalidInputException.Require(every >= 0, $"checkpointEvery must be zero or positive, got {every}.");
         InvalidInputException.Require(spec.TrueActivations is null || spec.TrueFeatures is not null,
@@ -63,6 +65,7 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
             Sae = SaeConfigFields.Write(config).ToDictionary(f => f.Key, f => f.Value.Deserialize<JsonElement>()),
             Activations = root.ExistingFile(spec.Activations, "activations", ".parquet", ".npy"),
             Decode = spec.Decode ?? TopKDecoding.Sparse,
+            Engine = spec.Engine is SaeEngine.Torch ? null : spec.Engine,
             TrueFeatures = spec.TrueFeatures is null ? null : root.ExistingFile(spec.TrueFeatures, "trueFeatures", ".parquet"),
             TrueActivations = spec.TrueActivations is null ? null : root.ExistingFile(spec.TrueActivations, "trueActivations", ".parquet", ".npy"),
             CheckpointEvery = every,
@@ -81,9 +84,10 @@ public sealed class TrainSaeJob : JobType<TrainSaeSpec>
         {
             CheckpointEvery = spec.CheckpointEvery!.Value,
             Resume = resume,
-            Device = run.Device,
-            SparseDecoder = spec.Decode == TopKDecoding.Sparse ? decoder => OwnedSparseDecoder.Of(new EmbeddingBagDecoder(decoder), bag => bag.Decode) : null,
+            Decoding = spec.Decode!.Value,
+            Engine = spec.Engine ?? SaeEngine.Torch,
         };
+        options = options with { Device = SaeTrainerOptions.ResolveDevice(options.Engine, run.DeviceSpec, InputField.Named(JobDevice.Field)) };
         var truth = spec.TrueFeatures is null ? null : ModelWeightsParquet.Read(run.Root.Resolve(spec.TrueFeatures, "trueFeatures"));
         var truthRows = spec.TrueActivations is null ? null : ActivationFile.Read(run.Root.Resolve(spec.TrueActivations, "trueActivations"), cancellationToken);
         // The trainer reports every steps/200 steps; the log gets the first report past each tenth.

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using SaeAlign.Core;
 using SaeAlign.Data;
-using SaeAlign.Kernels;
 using SaeAlign.Sae;
 using SaeAlign.Torch;
 using Spectre.Console;
@@ -17,6 +16,7 @@ internal static class SaeTrainCommand
     {
         var activations = new Option<string>("--activations") { Description = "Activation file (.parquet or .npy), rows = stimuli.", Required = true };
         var training = new SaeConfigOptions();
+        var engine = new Option<string>("--engine") { Description = "torch (libtorch: every architecture, --device cpu or cuda) or ilgpu (SaeAlign's kernels: topk; --device cpu runs them on ILGPU's CPU accelerator, cuda:N on a GPU through the NVIDIA driver alone).", DefaultValueFactory = _ => "torch" };
         var decode = new Option<string>("--decode") { Description = "topk decoding in training: sparse (embedding_bag, B·k·d_in) or dense.", DefaultValueFactory = _ => "sparse" };
         var trueFeatures = new Option<string?>("--true-features") { Description = "Toy model weights (weights_seedS.parquet): report ground-truth recovery on the held-out rows (MCC, mean max cosine, uniqueness, explained variance, shrinkage)." };
         var trueActivations = new Option<string?>("--true-activations") { Description = "The toy's feature activations on the same rows (eval_features.parquet), with --true-features: each latent's precision, recall and F1 as a detector of its feature." };
@@ -31,7 +31,7 @@ internal static class SaeTrainCommand
             activations,
         };
         training.AddTo(command);
-        foreach (var option in new Option[] { decode, trueFeatures, trueActivations, checkpointEvery, resume, output, force }) command.Add(option);
+        foreach (var option in new Option[] { engine, decode, trueFeatures, trueActivations, checkpointEvery, resume, output, force }) command.Add(option);
         common.AddTo(command);
         command.SetAction((parse, cancellationToken) =>
         {
@@ -42,16 +42,16 @@ internal static class SaeTrainCommand
             {
                 CheckpointEvery = every,
                 Resume = parse.GetValue(resume),
-                SparseDecoder = OptionValues.Enum<TopKDecoding>(parse.GetValue(decode)!, "--decode") == TopKDecoding.Sparse
-                    ? decoder => OwnedSparseDecoder.Of(new EmbeddingBagDecoder(decoder), bag => bag.Decode)
-                    : null,
+                Decoding = OptionValues.Enum<TopKDecoding>(parse.GetValue(decode)!, "--decode"),
+                Engine = OptionValues.Enum<SaeEngine>(parse.GetValue(engine)!, "--engine"),
             };
+            options.RequireSupports(config);
             var truth = parse.GetValue(trueFeatures) is { } path ? ModelWeightsParquet.Read(path) : null;
             InvalidInputException.Require(truth is not null || parse.GetValue(trueActivations) is null, $"--true-activations needs --true-features: the latents are matched to features by direction.");
             var truthRows = parse.GetValue(trueActivations) is { } rowsPath ? ActivationFile.Read(rowsPath, cancellationToken) : null;
             var settings = common.Read(parse);
             TorchRuntime.Configure(settings.Threads);
-            var runner = new SaeTrainingRun(config, options with { Device = settings.Device() });
+            var runner = new SaeTrainingRun(config, options with { Device = SaeTrainerOptions.ResolveDevice(options.Engine, settings.DeviceSpec, InputField.Named("device")) });
             string activationsPath = parse.GetValue(activations)!, outputPath = parse.GetValue(output)!;
             bool replace = parse.GetValue(force);
             SaeRunResult result;

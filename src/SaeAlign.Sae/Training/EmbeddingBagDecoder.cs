@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace SaeAlign.Kernels;
+namespace SaeAlign.Sae;
 
 /// <summary>
 /// The CPU fast path of TopK decoding: libtorch's embedding_bag (mode sum, per-sample weights) computes

@@ -1,0 +1,273 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace SaeAlign.Kernels;
+
+/// <summary>The settings of a TopK SAE that a training step uses (SaeAlign's topk architecture; the trainer keeps the rest).</summary>
+/// <param name="AuxK">Dead latents per row that reconstruct the residual in AuxK.</param>
+/// <param name="MaxBatch">The largest batch a step gets; buffers are sized for it.</param>
+public sealed record TopKEngineSettings(int DIn, int DSae, int K, int AuxK, double AuxCoefficient, int DeadWindow, double WeightDecay, bool UnitNormDecoder, int MaxBatch)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> for shapes the kernels cannot take (the trainer validates the config first).</summary>
+    public void Validate()
+    {
+        if (DIn < 1 || DSae < 1 || MaxBatch < 1) throw new ArgumentException("d_in, d_sae and the batch must be positive.");
+        if (K < 1 || K > Math.Min(DSae, RowTopK.MaxK)) throw new ArgumentException($"k must be in 1..{Math.Min(DSae, RowTopK.MaxK)} for the ilgpu engine, got {K}.");
+        if (AuxK < 1 || AuxK > RowTopK.MaxK) throw new ArgumentException($"AuxK's k must be in 1..{RowTopK.MaxK} for the ilgpu engine, got {AuxK}.");
+    }
+}
+
+/// <summary>One named tensor of the engine's state, as checkpoints name them (model.W_enc, adam.m.W_enc, steps_since_fired).</summary>
+public sealed record EngineTensor(string Name, long[] Shape, float[] Values);
+
+/// <summary>What the last step measured: its squared reconstruction error summed over rows, L0 and the dead fraction after it.</summary>
+public sealed record TopKStepMeasures(double ErrorSum, double L0, double DeadFraction);
+
+/// <summary>
+/// A TopK SAE trained entirely on one ILGPU accelerator: weights, AdamW moments and dead-latent counters stay on the device and
+/// each batch is copied in once. A step is the torch engine's TopK step with the sparse decoder (TopKSae, SparseAutoencoder.AuxKLoss,
+/// AdamW, the decoder's unit-norm projection): the encoder product (<see cref="Gemm"/>), per-row top-k, the sparse decode fused
+/// with the squared error and AuxK, a backward that touches only the selected latents, and the update. Gradients of rows shared
+/// by several samples add atomically, so on a GPU, as with CUDA libtorch, the result agrees with the CPU's within float rounding.
+/// </summary>
+public sealed class TopKEngine : IDisposable
+{
+    private readonly TopKEngineSettings settings;
+    private readonly Accelerator accelerator;
+    private readonly Gemm gemm;
+    private readonly RowTopK topK;
+    private readonly SparseDecode decode;
+    private readonly SparseEncoder encoder;
+    private readonly AdamW adam;
+    private readonly DeadLatents deadLatents;
+    private readonly Parameter[] parameters;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> x, centred, pre, codes, auxCodes, residual, auxResidual, codeGradient, auxGradient, inputGradient, rowLoss, auxRowLoss;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> indices, auxIndices, sinceFired, fired, deadCount;
+    private int lastRows, dead;
+    private double lastErrorSum;
+
+    public TopKEngine(IlgpuAccelerator device, TopKEngineSettings settings, float[] wEnc, float[] wDec, float[] bEnc, float[] bDec)
+    {
+        settings.Validate();
+        this.settings = settings;
+        accelerator = device.Accelerator;
+        gemm = new Gemm(accelerator);
+        topK = new RowTopK(accelerator);
+        decode = new SparseDecode(accelerator);
+        encoder = new SparseEncoder(accelerator);
+        adam = new AdamW(accelerator);
+        deadLatents = new DeadLatents(accelerator);
+        int dIn = settings.DIn, dSae = settings.DSae, batch = settings.MaxBatch;
+        parameters =
+        [
+            new Parameter(accelerator, "W_enc", [dIn, dSae], wEnc),
+            new Parameter(accelerator, "W_dec", [dSae, dIn], wDec),
+            new Parameter(accelerator, "b_enc", [dSae], bEnc),
+            new Parameter(accelerator, "b_dec", [dIn], bDec),
+        ];
+        x = Floats((long)batch * dIn);
+        centred = Floats((long)batch * dIn);
+        pre = Floats((long)batch * dSae);
+        codes = Floats((long)batch * settings.K);
+        codeGradient = Floats((long)batch * settings.K);
+        auxCodes = Floats((long)batch * settings.AuxK);
+        auxGradient = Floats((long)batch * settings.AuxK);
+        residual = Floats((long)batch * dIn);
+        auxResidual = Floats((long)batch * dIn);
+        inputGradient = Floats((long)batch * dIn);
+        rowLoss = Floats(batch);
+        auxRowLoss = Floats(batch);
+        indices = Ints((long)batch * settings.K);
+        auxIndices = Ints((long)batch * settings.AuxK);
+        sinceFired = Ints(dSae);
+        fired = Ints(dSae);
+        deadCount = Ints(1);
+    }
+
+    private Parameter WEnc => parameters[0];
+    private Parameter WDec => parameters[1];
+    private Parameter BEnc => parameters[2];
+    private Parameter BDec => parameters[3];
+
+    /// <summary>
+    /// One training step on <paramref name="rows"/> rows of <paramref name="batch"/> (row-major [rows, d_in], already scaled)
+    /// at 1-based step <paramref name="t"/> with learning rate <paramref name="lr"/>; returns the loss (MSE + AuxK) before the update.
+    /// </summary>
+    public float Step(ReadOnlySpan<float> batch, int rows, int t, double lr)
+    {
+        if (rows < 1 || rows > settings.MaxBatch || batch.Length < rows * settings.DIn) throw new ArgumentException($"a step takes 1..{settings.MaxBatch} rows of d_in values.");
+        int dIn = settings.DIn, dSae = settings.DSae, k = settings.K;
+        ((ArrayView<float>)x.View).SubView(0, (long)rows * dIn).CopyFromCPU(batch[..(rows * dIn)]);
+        encoder.Centre(rows, x.View, BDec.Values.View, centred.View, dIn, 1f);
+        gemm.Run(centred.View, WEnc.Values.View, BEnc.Values.View, pre.View, rows, dIn, dSae);
+        topK.Run(rows, pre.View, sinceFired.View, indices.View, codes.View, dSae, k, 0);
+        // r = x̂ - x.
+        decode.Residual(rows, indices.View, codes.View, WDec.Values.View, BDec.Values.View, 1f, x.View, -1f, residual.View, k, dIn);
+        decode.RowSquares(rows, residual.View, rowLoss.View, dIn);
+
+        // AuxK, as SparseAutoencoder.AuxKLoss: the dead latents' largest pre-activations reconstruct the detached residual x - x̂.
+        int auxK = dead > 0 && settings.AuxCoefficient != 0 ? Math.Min(settings.AuxK, dead) : 0;
+        double auxWeight = auxK == 0 ? 0 : settings.AuxCoefficient * Math.Min(dead / (double)settings.AuxK, 1.0);
+        if (auxK > 0)
+        {
+            topK.Run(rows, pre.View, sinceFired.View, auxIndices.View, auxCodes.View, dSae, auxK, settings.DeadWindow);
+            // e = estimate - (x - x̂) = estimate + r.
+            decode.Residual(rows, auxIndices.View, auxCodes.View, WDec.Values.View, BDec.Values.View, 0f, residual.View, 1f, auxResidual.View, auxK, dIn);
+            decode.RowSquares(rows, auxResidual.View, auxRowLoss.View, dIn);
+        }
+
+        foreach (var parameter in parameters) parameter.Gradient.MemSetToZero();
+        float scale = 2f / rows;
+        decode.CodeGradient(rows * k, indices.View, codes.View, WDec.Values.View, residual.View, codeGradient.View, scale, k, dIn);
+        decode.DecoderGradient(rows * k, indices.View, codes.View, residual.View, WDec.Gradient.View, scale, k, dIn);
+        encoder.EncoderGradient(rows * k, indices.View, codeGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, k, dIn, dSae);
+        if (auxK > 0)
+        {
+            float auxScale = (float)(2 * auxWeight / rows);
+            decode.CodeGradient(rows * auxK, auxIndices.View, auxCodes.View, WDec.Values.View, auxResidual.View, auxGradient.View, auxScale, auxK, dIn);
+            decode.DecoderGradient(rows * auxK, auxIndices.View, auxCodes.View, auxResidual.View, WDec.Gradient.View, auxScale, auxK, dIn);
+            encoder.EncoderGradient(rows * auxK, auxIndices.View, auxGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, auxK, dIn, dSae);
+        }
+        encoder.InputGradient(rows, indices.View, codeGradient.View, auxIndices.View, auxGradient.View, WEnc.Values.View, inputGradient.View, k, auxK, dIn, dSae);
+        encoder.DecoderBiasGradient(rows, residual.View, inputGradient.View, BDec.Gradient.View, scale, 1f, dIn);
+
+        if (settings.UnitNormDecoder) adam.RemoveParallel(WDec.Gradient.View, WDec.Values.View, dSae, dIn);
+        foreach (var parameter in parameters) adam.Update(parameter.Values.View, parameter.Gradient.View, parameter.First.View, parameter.Second.View, t, lr, settings.WeightDecay);
+        if (settings.UnitNormDecoder) adam.NormalizeRows(WDec.Values.View, dSae, dIn);
+
+        deadLatents.MarkFired(rows * k, indices.View, codes.View, fired.View);
+        deadCount.MemSetToZero();
+        deadLatents.Advance(fired.View, sinceFired.View, deadCount.View, settings.DeadWindow);
+        accelerator.Synchronize();
+
+        dead = deadCount.GetAsArray1D()[0];
+        lastRows = rows;
+        lastErrorSum = Sum(rowLoss, rows);
+        double loss = lastErrorSum / rows + (auxK > 0 ? Sum(auxRowLoss, rows) / rows * auxWeight : 0);
+        return (float)loss;
+    }
+
+    /// <summary>The last step's squared error, L0 (positive codes per row) and the fraction of latents dead after it.</summary>
+    public TopKStepMeasures LastStep()
+    {
+        var selected = Read(codes, (long)lastRows * settings.K);
+        return new TopKStepMeasures(lastErrorSum, selected.Count(c => c > 0) / (double)lastRows, dead / (double)settings.DSae);
+    }
+
+    /// <summary>
+    /// Times the fused decode + squared error (<see cref="SparseDecode.Residual"/> and <see cref="SparseDecode.RowSquares"/>) on the
+    /// last step's batch and selection, <paramref name="repeats"/> times: milliseconds per run and the bytes one run must move
+    /// (the batch, the selected decoder rows, the codes, the residual written and read back), for its effective bandwidth.
+    /// </summary>
+    public (double Milliseconds, double Bytes) TimeFusedLoss(int repeats)
+    {
+        int rows = lastRows, dIn = settings.DIn, k = settings.K;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int r = 0; r < repeats; r++)
+        {
+            decode.Residual(rows, indices.View, codes.View, WDec.Values.View, BDec.Values.View, 1f, x.View, -1f, residual.View, k, dIn);
+            decode.RowSquares(rows, residual.View, rowLoss.View, dIn);
+        }
+        accelerator.Synchronize();
+        double bytes = 4.0 * rows * dIn * 3 + 8.0 * rows * k + 4.0 * rows * k * dIn;
+        return (clock.Elapsed.TotalMilliseconds / repeats, bytes);
+    }
+
+    /// <summary>The parameters, AdamW's moments and the steps since each latent fired, by their checkpoint names.</summary>
+    public IReadOnlyList<EngineTensor> State()
+    {
+        accelerator.Synchronize();
+        var state = new List<EngineTensor>();
+        foreach (var p in parameters) state.Add(new EngineTensor($"model.{p.Name}", p.Shape, p.Values.GetAsArray1D()));
+        foreach (var p in parameters) state.Add(new EngineTensor($"adam.m.{p.Name}", p.Shape, p.First.GetAsArray1D()));
+        foreach (var p in parameters) state.Add(new EngineTensor($"adam.v.{p.Name}", p.Shape, p.Second.GetAsArray1D()));
+        state.Add(new EngineTensor(SinceFiredName, [settings.DSae], Array.ConvertAll(sinceFired.GetAsArray1D(), s => (float)s)));
+        return state;
+    }
+
+    public const string SinceFiredName = "steps_since_fired";
+
+    /// <summary>Restores a tensor of <see cref="State"/> by name (a checkpoint's); the dead count follows the counters.</summary>
+    public void Load(string name, float[] values)
+    {
+        if (name == SinceFiredName)
+        {
+            var counters = Array.ConvertAll(values, v => (int)v);
+            sinceFired.CopyFromCPU(counters);
+            dead = counters.Count(c => c >= settings.DeadWindow);
+            return;
+        }
+        foreach (var p in parameters)
+        {
+            var target = name == $"model.{p.Name}" ? p.Values : name == $"adam.m.{p.Name}" ? p.First : name == $"adam.v.{p.Name}" ? p.Second : null;
+            if (target is null) continue;
+            target.CopyFromCPU(values);
+            return;
+        }
+        throw new ArgumentException($"the engine has no tensor '{name}'.", nameof(name));
+    }
+
+    /// <summary>A parameter's current values (W_enc, W_dec, b_enc, b_dec).</summary>
+    public float[] Values(string name) => parameters.Single(p => p.Name == name).Values.GetAsArray1D();
+
+    private static double Sum(MemoryBuffer1D<float, Stride1D.Dense> buffer, int count)
+    {
+        double sum = 0;
+        foreach (float v in Read(buffer, count)) sum += v;
+        return sum;
+    }
+
+    private static T[] Read<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, long count) where T : unmanaged
+    {
+        var result = new T[count];
+        ((ArrayView<T>)buffer.View).SubView(0, count).CopyToCPU(new Span<T>(result));
+        return result;
+    }
+
+    private MemoryBuffer1D<float, Stride1D.Dense> Floats(long length) => accelerator.Allocate1D<float>(length);
+
+    private MemoryBuffer1D<int, Stride1D.Dense> Ints(long length)
+    {
+        var buffer = accelerator.Allocate1D<int>(length);
+        buffer.MemSetToZero();
+        return buffer;
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in parameters) p.Dispose();
+        foreach (var buffer in new MemoryBuffer[] { x, centred, pre, codes, auxCodes, residual, auxResidual, codeGradient, auxGradient, inputGradient, rowLoss, auxRowLoss,
+                     indices, auxIndices, sinceFired, fired, deadCount })
+            buffer.Dispose();
+    }
+
+    /// <summary>A trained tensor on the device with its gradient and AdamW's two moments.</summary>
+    private sealed class Parameter : IDisposable
+    {
+        public Parameter(Accelerator accelerator, string name, long[] shape, float[] initial)
+        {
+            Name = name;
+            Shape = shape;
+            long length = shape.Aggregate(1L, (a, b) => a * b);
+            if (initial.LongLength != length) throw new ArgumentException($"{name} needs {length} values, got {initial.LongLength}.");
+            Values = accelerator.Allocate1D(initial);
+            Gradient = accelerator.Allocate1D<float>(length);
+            First = accelerator.Allocate1D<float>(length);
+            Second = accelerator.Allocate1D<float>(length);
+            First.MemSetToZero();
+            Second.MemSetToZero();
+        }
+
+        public string Name { get; }
+        public long[] Shape { get; }
+        public MemoryBuffer1D<float, Stride1D.Dense> Values { get; }
+        public MemoryBuffer1D<float, Stride1D.Dense> Gradient { get; }
+        public MemoryBuffer1D<float, Stride1D.Dense> First { get; }
+        public MemoryBuffer1D<float, Stride1D.Dense> Second { get; }
+
+        public void Dispose()
+        {
+            foreach (var buffer in new[] { Values, Gradient, First, Second }) buffer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using SaeAlign.Core;
+using SaeAlign.Data;
+using SaeAlign.Kernels;
+using static TorchSharp.torch;
+using static SaeAlign.Core.InputField;
+
+namespace SaeAlign.Sae;
+
+/// <summary>
+/// The ILGPU engine: a topk SAE trained by SaeAlign's own kernels (<see cref="TopKEngine"/>) on one accelerator, a CUDA
+/// device through the NVIDIA driver alone or ILGPU's CPU accelerator. It starts from the torch engine's initial weights
+/// (drawn on the CPU from the seed), so both engines train the same SAE from the same start on the same batches.
+/// </summary>
+internal sealed class IlgpuTrainingEngine : ITrainingEngine
+{
+    private readonly TopKSaeConfig config;
+    private readonly int dIn;
+    private readonly IlgpuAccelerator accelerator;
+    private readonly TopKEngine engine;
+
+    public IlgpuTrainingEngine(SaeConfig config, int dIn, Tensor decoderBias, SaeTrainerOptions options)
+    {
+        this.config = Supported(config);
+        this.dIn = dIn;
+        accelerator = Open(options.Device ?? CPU);
+        using var scope = NewDisposeScope();
+        using var initial = config.Architecture.Create(config, dIn, decoderBias);
+        float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
+        var settings = new TopKEngineSettings(dIn, initial.DSae, this.config.K, this.config.ResolvedAuxK(dIn), this.config.AuxKCoefficient,
+            config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch);
+        engine = new TopKEngine(accelerator, settings, Values(initial.WEnc), Values(initial.WDec), Values(initial.BEnc), Values(initial.BDec));
+    }
+
+    /// <summary>The architectures the engine trains; any other is bad input naming the engine.</summary>
+    public static TopKSaeConfig Supported(SaeConfig config) =>
+        config.GetType() == typeof(TopKSaeConfig) ? (TopKSaeConfig)config
+            : throw new InvalidInputException($"{Named("engine")} ilgpu trains the topk architecture; {config.Architecture.Name} needs the torch engine.");
+
+    public float Step(Tensor batch, int step, double lr)
+    {
+        var values = batch.contiguous();
+        return engine.Step(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(values.bytes), (int)batch.shape[0], step + 1, lr);
+    }
+
+    public SaeMetricsPoint Measure(int step, float loss, Tensor batch, double scale)
+    {
+        var measured = engine.LastStep();
+        return StepMetrics.Of(step, loss, measured.ErrorSum, batch, (float)measured.L0, (float)measured.DeadFraction, scale);
+    }
+
+    public IEnumerable<(string Name, SafeTensor Tensor)> State() => engine.State().Select(t => (t.Name, new SafeTensor(t.Shape, t.Values)));
+
+    public void Restore(SaeCheckpoint checkpoint)
+    {
+        foreach (var tensor in engine.State()) engine.Load(tensor.Name, checkpoint.Values(tensor.Name, tensor.Shape));
+    }
+
+    public SaeDictionary Dictionary(double scale)
+    {
+        using var scope = NewDisposeScope();
+        int dSae = config.ResolvedDSae(dIn);
+        using var model = config.Architecture.Build(config, dIn, new SaeTensors(
+            tensor(engine.Values("W_enc")).reshape(dIn, dSae), tensor(engine.Values("W_dec")).reshape(dSae, dIn),
+            tensor(engine.Values("b_enc")), tensor(engine.Values("b_dec")), null));
+        return SaeDictionary.FromModel(model, scale, null);
+    }
+
+    private static IlgpuAccelerator Open(Device device) =>
+        device.type == TorchSharp.DeviceType.CPU ? IlgpuAccelerator.OnCpu()
+            : IlgpuAccelerator.OnCuda(device.index < 0 ? 0 : device.index)
+              ?? throw new InvalidInputException($"{Named("device")} is cuda:{Math.Max(0, device.index)}, but the NVIDIA driver reports no such GPU.");
+
+    public void Dispose()
+    {
+        engine.Dispose();
+        accelerator.Dispose();
+    }
+}

@@ -1,0 +1,73 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace SaeAlign.Kernels.Tests;
+
+/// <summary>The engine's kernels on ILGPU's CPU accelerator against plain C# loops in float64.</summary>
+public class KernelTests
+{
+    private static IlgpuAccelerator accelerator = null!;
+
+    [OneTimeSetUp]
+    public void Open() => accelerator = IlgpuAccelerator.OnCpu();
+
+    [OneTimeTearDown]
+    public void Close() => accelerator.Dispose();
+
+    private static float[] Random(int length, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    // Shapes that are and are not multiples of the 16 x 16 tile, one of them thinner than a tile.
+    [TestCase(1, 1, 1)]
+    [TestCase(16, 16, 16)]
+    [TestCase(17, 5, 33)]
+    [TestCase(3, 40, 70)]
+    public void GemmEqualsTheProductPlusBias(int m, int k, int n)
+    {
+        float[] a = Random(m * k, 1), b = Random(k * n, 2), bias = Random(n, 3);
+        var device = accelerator.Accelerator;
+        using var aBuffer = device.Allocate1D(a);
+        using var bBuffer = device.Allocate1D(b);
+        using var biasBuffer = device.Allocate1D(bias);
+        using var cBuffer = device.Allocate1D<float>(m * n);
+        new Gemm(device).Run(aBuffer.View, bBuffer.View, biasBuffer.View, cBuffer.View, m, k, n);
+        var c = cBuffer.GetAsArray1D();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double expected = bias[j];
+                for (int q = 0; q < k; q++) expected += (double)a[i * k + q] * b[q * n + j];
+                Assert.That(c[i * n + j], Is.EqualTo(expected).Within(1e-5), $"c[{i}, {j}]");
+            }
+    }
+
+    [TestCase(5, 1, 0)]
+    [TestCase(9, 4, 0)]
+    [TestCase(9, 9, 0)]
+    [TestCase(12, 3, 2)]
+    public void RowTopKKeepsEachRowsLargestAmongTheCandidatesWithTheirReluCodes(int dSae, int k, int deadWindow)
+    {
+        const int rows = 6;
+        var pre = Random(rows * dSae, 4);
+        // Latents 0, 3, 6, ... have not fired for 2 steps: with a window of 2 only they are candidates.
+        var since = Enumerable.Range(0, dSae).Select(i => i % 3 == 0 ? 2 : 1).ToArray();
+        var device = accelerator.Accelerator;
+        using var preBuffer = device.Allocate1D(pre);
+        using var sinceBuffer = device.Allocate1D(since);
+        using var indices = device.Allocate1D<int>(rows * k);
+        using var codes = device.Allocate1D<float>(rows * k);
+        new RowTopK(device).Run(rows, preBuffer.View, sinceBuffer.View, indices.View, codes.View, dSae, k, deadWindow);
+        var chosen = indices.GetAsArray1D();
+        var values = codes.GetAsArray1D();
+        for (int b = 0; b < rows; b++)
+        {
+            var expected = Enumerable.Range(0, dSae).Where(i => deadWindow == 0 || since[i] >= deadWindow)
+                .OrderByDescending(i => pre[b * dSae + i]).Take(k).ToArray();
+            Assert.That(chosen[(b * k)..((b + 1) * k)], Is.EqualTo(expected), $"row {b}");
+            Assert.That(values[(b * k)..((b + 1) * k)], Is.EqualTo(expected.Select(i => Math.Max(pre[b * dSae + i], 0f)).ToArray()), $"row {b} codes");
+        }
+    }
+}
