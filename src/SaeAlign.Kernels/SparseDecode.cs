@@ -11,14 +11,16 @@ internal sealed class SparseDecode
 {
     private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, ArrayView<float>, float, ArrayView<float>, int, int> residual;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> rowSquares;
-    private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int> codeGradient;
+    private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int, int> codeGradient;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float, ArrayView<float>> addScaled;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int> decoderGradient;
 
     public SparseDecode(Accelerator accelerator)
     {
         residual = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, ArrayView<float>, float, ArrayView<float>, int, int>(ResidualKernel);
         rowSquares = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(RowSquaresKernel);
-        codeGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int>(CodeGradientKernel);
+        codeGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int, int>(CodeGradientKernel);
+        addScaled = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, ArrayView<float>>(AddScaledKernel);
         decoderGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int>(DecoderGradientKernel);
     }
 
@@ -33,13 +35,17 @@ internal sealed class SparseDecode
     /// <summary>result[b] = Σ_j r[b, j]².</summary>
     public void RowSquares(int rows, ArrayView<float> r, ArrayView<float> result, int dIn) => rowSquares(rows, r, result, dIn);
 
+    /// <summary>result[e] = a[e] + weight · b[e] for the first <paramref name="count"/> entries.</summary>
+    public void AddScaled(int count, ArrayView<float> a, ArrayView<float> b, float weight, ArrayView<float> result) => addScaled(count, a, b, weight, result);
+
     /// <summary>
-    /// The gradient reaching each selected pre-activation: scale · r[b]·W_dec[i[b,t]] where the code is positive
-    /// (ReLU passes it), 0 elsewhere; <paramref name="scale"/> is ∂loss/∂r's factor (2/B times the term's weight).
+    /// The gradient reaching each entry's pre-activation: scale · r[b]·W_dec[i[b,t]], where the code is positive when
+    /// <paramref name="positiveOnly"/> (a ReLU'd code: ReLU passes it only there), 0 elsewhere; <paramref name="scale"/> is
+    /// ∂loss/∂r's factor (2/B times the term's weight).
     /// </summary>
     public void CodeGradient(int entries, ArrayView<int> indices, ArrayView<float> codes, ArrayView<float> decoder, ArrayView<float> r,
-        ArrayView<float> result, float scale, int k, int dIn) =>
-        codeGradient(entries, indices, codes, decoder, r, result, scale, k, dIn);
+        ArrayView<float> result, float scale, int k, int dIn, bool positiveOnly) =>
+        codeGradient(entries, indices, codes, decoder, r, result, scale, k, dIn, positiveOnly ? 1 : 0);
 
     /// <summary>∂W_dec[i[b,t], j] += scale · v[b,t] · r[b, j]; rows shared by several samples add atomically.</summary>
     public void DecoderGradient(int entries, ArrayView<int> indices, ArrayView<float> codes, ArrayView<float> r, ArrayView<float> gradient,
@@ -62,10 +68,13 @@ internal sealed class SparseDecode
         result[b] = sum;
     }
 
+    private static void AddScaledKernel(Index1D index, ArrayView<float> a, ArrayView<float> b, float weight, ArrayView<float> result) =>
+        result[index] = a[index] + weight * b[index];
+
     private static void CodeGradientKernel(Index1D entry, ArrayView<int> indices, ArrayView<float> codes, ArrayView<float> decoder, ArrayView<float> r,
-        ArrayView<float> result, float scale, int k, int dIn)
+        ArrayView<float> result, float scale, int k, int dIn, int positiveOnly)
     {
-        if (!(codes[entry] > 0))
+        if (positiveOnly != 0 && !(codes[entry] > 0))
         {
             result[entry] = 0;
             return;

@@ -3,18 +3,39 @@ using ILGPU.Runtime;
 
 namespace SaeAlign.Kernels;
 
-/// <summary>The settings of a TopK SAE that a training step uses (SaeAlign's topk architecture; the trainer keeps the rest).</summary>
-/// <param name="AuxK">Dead latents per row that reconstruct the residual in AuxK.</param>
+/// <summary>The loss a TopK step minimises: the two k-sparse architectures the engine trains.</summary>
+public enum TopKObjective
+{
+    /// <summary>
+    /// SaeAlign's topk (SAELens): the input centred on b_dec, each row's squared error summed over d_in and averaged over rows,
+    /// plus AuxK: the AuxK largest pre-activations of latents dead for the window reconstruct the detached residual.
+    /// </summary>
+    AuxK,
+
+    /// <summary>
+    /// The paper's ToySAE (paper-toy): no centring, the squared error averaged over every entry, plus α times the mean squared
+    /// difference between the batch-dead latents' reconstruction (all their raw pre-activations, with b_dec) and the residual
+    /// x - x̂, which is not detached. The dead term is dense in the dead latents, as the paper's: rows · dead · d_in per step.
+    /// </summary>
+    PaperToy,
+}
+
+/// <summary>The settings of a TopK SAE that a training step uses (the trainer keeps the rest).</summary>
+/// <param name="AuxK">Dead latents per row that reconstruct the residual in AuxK (<see cref="TopKObjective.AuxK"/> only).</param>
 /// <param name="MaxBatch">The largest batch a step gets; buffers are sized for it.</param>
-public sealed record TopKEngineSettings(int DIn, int DSae, int K, int AuxK, double AuxCoefficient, int DeadWindow, double WeightDecay, bool UnitNormDecoder, int MaxBatch)
+public sealed record TopKEngineSettings(int DIn, int DSae, int K, int AuxK, double AuxCoefficient, int DeadWindow, double WeightDecay, bool UnitNormDecoder, int MaxBatch,
+    TopKObjective Objective = TopKObjective.AuxK)
 {
     /// <summary>Throws <see cref="ArgumentException"/> for shapes the kernels cannot take (the trainer validates the config first).</summary>
     public void Validate()
     {
         if (DIn < 1 || DSae < 1 || MaxBatch < 1) throw new ArgumentException("d_in, d_sae and the batch must be positive.");
         if (K < 1 || K > Math.Min(DSae, RowTopK.MaxK)) throw new ArgumentException($"k must be in 1..{Math.Min(DSae, RowTopK.MaxK)} for the ilgpu engine, got {K}.");
-        if (AuxK < 1 || AuxK > RowTopK.MaxK) throw new ArgumentException($"AuxK's k must be in 1..{RowTopK.MaxK} for the ilgpu engine, got {AuxK}.");
+        if (Objective == TopKObjective.AuxK && (AuxK < 1 || AuxK > RowTopK.MaxK)) throw new ArgumentException($"AuxK's k must be in 1..{RowTopK.MaxK} for the ilgpu engine, got {AuxK}.");
     }
+
+    /// <summary>Entries per row the dead-latent term may hold: AuxK's k, or every latent for paper-toy's batch-dead term.</summary>
+    internal int AuxEntries => Objective == TopKObjective.AuxK ? AuxK : DSae;
 }
 
 /// <summary>One named tensor of the engine's state, as checkpoints name them (model.W_enc, adam.m.W_enc, steps_since_fired).</summary>
@@ -25,9 +46,10 @@ public sealed record TopKStepMeasures(double ErrorSum, double L0, double DeadFra
 
 /// <summary>
 /// A TopK SAE trained entirely on one ILGPU accelerator: weights, AdamW moments and dead-latent counters stay on the device and
-/// each batch is copied in once. A step is the torch engine's TopK step with the sparse decoder (TopKSae, SparseAutoencoder.AuxKLoss,
-/// AdamW, the decoder's unit-norm projection): the encoder product (<see cref="Gemm"/>), per-row top-k, the sparse decode fused
-/// with the squared error and AuxK, a backward that touches only the selected latents, and the update. Gradients of rows shared
+/// each batch is copied in once. A step is the torch engine's step of the architecture <see cref="TopKEngineSettings.Objective"/>
+/// names (TopKSae with the sparse decoder and SparseAutoencoder.AuxKLoss, or PaperToySae; AdamW, the decoder's unit-norm projection):
+/// the encoder product (<see cref="Gemm"/>), per-row top-k, the sparse decode fused with the squared error and the dead-latent
+/// term, a backward that touches only the selected (and dead) latents, and the update. Gradients of rows shared
 /// by several samples add atomically, so on a GPU, as with CUDA libtorch, the result agrees with the CPU's within float rounding.
 /// </summary>
 public sealed class TopKEngine : IDisposable
@@ -41,8 +63,8 @@ public sealed class TopKEngine : IDisposable
     private readonly AdamW adam;
     private readonly DeadLatents deadLatents;
     private readonly Parameter[] parameters;
-    private readonly MemoryBuffer1D<float, Stride1D.Dense> x, centred, pre, codes, auxCodes, residual, auxResidual, codeGradient, auxGradient, inputGradient, rowLoss, auxRowLoss;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> indices, auxIndices, sinceFired, fired, deadCount;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> x, centred, pre, codes, auxCodes, residual, auxResidual, residualGradient, codeGradient, auxGradient, inputGradient, rowLoss, auxRowLoss;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> indices, auxIndices, sinceFired, fired, deadCount, batchDead, batchDeadCount;
     private int lastRows, dead;
     private double lastErrorSum;
 
@@ -70,18 +92,21 @@ public sealed class TopKEngine : IDisposable
         pre = Floats((long)batch * dSae);
         codes = Floats((long)batch * settings.K);
         codeGradient = Floats((long)batch * settings.K);
-        auxCodes = Floats((long)batch * settings.AuxK);
-        auxGradient = Floats((long)batch * settings.AuxK);
+        auxCodes = Floats((long)batch * settings.AuxEntries);
+        auxGradient = Floats((long)batch * settings.AuxEntries);
         residual = Floats((long)batch * dIn);
         auxResidual = Floats((long)batch * dIn);
+        residualGradient = Floats((long)batch * dIn);
         inputGradient = Floats((long)batch * dIn);
         rowLoss = Floats(batch);
         auxRowLoss = Floats(batch);
         indices = Ints((long)batch * settings.K);
-        auxIndices = Ints((long)batch * settings.AuxK);
+        auxIndices = Ints((long)batch * settings.AuxEntries);
         sinceFired = Ints(dSae);
         fired = Ints(dSae);
         deadCount = Ints(1);
+        batchDead = Ints(dSae);
+        batchDeadCount = Ints(1);
     }
 
     private Parameter WEnc => parameters[0];
@@ -97,15 +122,39 @@ public sealed class TopKEngine : IDisposable
     {
         if (rows < 1 || rows > settings.MaxBatch || batch.Length < rows * settings.DIn) throw new ArgumentException($"a step takes 1..{settings.MaxBatch} rows of d_in values.");
         int dIn = settings.DIn, dSae = settings.DSae, k = settings.K;
+        bool paperToy = settings.Objective == TopKObjective.PaperToy;
         ((ArrayView<float>)x.View).SubView(0, (long)rows * dIn).CopyFromCPU(batch[..(rows * dIn)]);
-        encoder.Centre(rows, x.View, BDec.Values.View, centred.View, dIn, 1f);
+        encoder.Centre(rows, x.View, BDec.Values.View, centred.View, dIn, paperToy ? 0f : 1f);
         gemm.Run(centred.View, WEnc.Values.View, BEnc.Values.View, pre.View, rows, dIn, dSae);
         topK.Run(rows, pre.View, sinceFired.View, indices.View, codes.View, dSae, k, 0);
+        deadLatents.MarkFired(rows * k, indices.View, codes.View, fired.View);
         // r = x̂ - x.
         decode.Residual(rows, indices.View, codes.View, WDec.Values.View, BDec.Values.View, 1f, x.View, -1f, residual.View, k, dIn);
         decode.RowSquares(rows, residual.View, rowLoss.View, dIn);
+        foreach (var parameter in parameters) parameter.Gradient.MemSetToZero();
+        var loss = paperToy ? PaperToyBackward(rows) : AuxKBackward(rows);
 
-        // AuxK, as SparseAutoencoder.AuxKLoss: the dead latents' largest pre-activations reconstruct the detached residual x - x̂.
+        if (settings.UnitNormDecoder) adam.RemoveParallel(WDec.Gradient.View, WDec.Values.View, dSae, dIn);
+        foreach (var parameter in parameters) adam.Update(parameter.Values.View, parameter.Gradient.View, parameter.First.View, parameter.Second.View, t, lr, settings.WeightDecay);
+        if (settings.UnitNormDecoder) adam.NormalizeRows(WDec.Values.View, dSae, dIn);
+
+        deadCount.MemSetToZero();
+        deadLatents.Advance(fired.View, sinceFired.View, deadCount.View, settings.DeadWindow);
+        accelerator.Synchronize();
+
+        dead = deadCount.GetAsArray1D()[0];
+        lastRows = rows;
+        lastErrorSum = Sum(rowLoss, rows);
+        return (float)loss(lastErrorSum);
+    }
+
+    /// <summary>
+    /// topk's gradients, as SparseAutoencoder.AuxKLoss: the dead latents' largest pre-activations reconstruct the detached
+    /// residual x - x̂. Returns the loss as a function of the summed squared error, once the step has synchronised.
+    /// </summary>
+    private Func<double, double> AuxKBackward(int rows)
+    {
+        int dIn = settings.DIn, dSae = settings.DSae, k = settings.K;
         int auxK = dead > 0 && settings.AuxCoefficient != 0 ? Math.Min(settings.AuxK, dead) : 0;
         double auxWeight = auxK == 0 ? 0 : settings.AuxCoefficient * Math.Min(dead / (double)settings.AuxK, 1.0);
         if (auxK > 0)
@@ -116,35 +165,52 @@ public sealed class TopKEngine : IDisposable
             decode.RowSquares(rows, auxResidual.View, auxRowLoss.View, dIn);
         }
 
-        foreach (var parameter in parameters) parameter.Gradient.MemSetToZero();
         float scale = 2f / rows;
-        decode.CodeGradient(rows * k, indices.View, codes.View, WDec.Values.View, residual.View, codeGradient.View, scale, k, dIn);
+        decode.CodeGradient(rows * k, indices.View, codes.View, WDec.Values.View, residual.View, codeGradient.View, scale, k, dIn, positiveOnly: true);
         decode.DecoderGradient(rows * k, indices.View, codes.View, residual.View, WDec.Gradient.View, scale, k, dIn);
         encoder.EncoderGradient(rows * k, indices.View, codeGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, k, dIn, dSae);
         if (auxK > 0)
         {
             float auxScale = (float)(2 * auxWeight / rows);
-            decode.CodeGradient(rows * auxK, auxIndices.View, auxCodes.View, WDec.Values.View, auxResidual.View, auxGradient.View, auxScale, auxK, dIn);
+            decode.CodeGradient(rows * auxK, auxIndices.View, auxCodes.View, WDec.Values.View, auxResidual.View, auxGradient.View, auxScale, auxK, dIn, positiveOnly: true);
             decode.DecoderGradient(rows * auxK, auxIndices.View, auxCodes.View, auxResidual.View, WDec.Gradient.View, auxScale, auxK, dIn);
             encoder.EncoderGradient(rows * auxK, auxIndices.View, auxGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, auxK, dIn, dSae);
         }
         encoder.InputGradient(rows, indices.View, codeGradient.View, auxIndices.View, auxGradient.View, WEnc.Values.View, inputGradient.View, k, auxK, dIn, dSae);
         encoder.DecoderBiasGradient(rows, residual.View, inputGradient.View, BDec.Gradient.View, scale, 1f, dIn);
+        return errorSum => errorSum / rows + (auxK > 0 ? Sum(auxRowLoss, rows) / rows * auxWeight : 0);
+    }
 
-        if (settings.UnitNormDecoder) adam.RemoveParallel(WDec.Gradient.View, WDec.Values.View, dSae, dIn);
-        foreach (var parameter in parameters) adam.Update(parameter.Values.View, parameter.Gradient.View, parameter.First.View, parameter.Second.View, t, lr, settings.WeightDecay);
-        if (settings.UnitNormDecoder) adam.NormalizeRows(WDec.Values.View, dSae, dIn);
+    /// <summary>
+    /// paper-toy's gradients, as PaperToySae: with n = rows · d_in, r = x̂ - x and q = (dead · pre) W_dec + b_dec + r, the loss
+    /// is (|r|² + α|q|²) / n; x̂ receives 2(r + αq)/n (the residual is not detached), the dead latents' reconstruction 2αq/n,
+    /// and b_dec both. The dead latents are those with no positive code in this batch (there may be none: q is then b_dec + r).
+    /// </summary>
+    private Func<double, double> PaperToyBackward(int rows)
+    {
+        int dIn = settings.DIn, dSae = settings.DSae, k = settings.K;
+        float alpha = (float)settings.AuxCoefficient;
+        deadLatents.ListUnfired(fired.View, batchDead.View, batchDeadCount.View);
+        int deadInBatch = batchDeadCount.GetAsArray1D()[0];
+        if (deadInBatch > 0) deadLatents.Gather(rows, batchDead.View, deadInBatch, pre.View, auxIndices.View, auxCodes.View, dSae);
+        decode.Residual(rows, auxIndices.View, auxCodes.View, WDec.Values.View, BDec.Values.View, 1f, residual.View, 1f, auxResidual.View, deadInBatch, dIn);
+        decode.RowSquares(rows, auxResidual.View, auxRowLoss.View, dIn);
+        decode.AddScaled(rows * dIn, residual.View, auxResidual.View, alpha, residualGradient.View);
 
-        deadLatents.MarkFired(rows * k, indices.View, codes.View, fired.View);
-        deadCount.MemSetToZero();
-        deadLatents.Advance(fired.View, sinceFired.View, deadCount.View, settings.DeadWindow);
-        accelerator.Synchronize();
-
-        dead = deadCount.GetAsArray1D()[0];
-        lastRows = rows;
-        lastErrorSum = Sum(rowLoss, rows);
-        double loss = lastErrorSum / rows + (auxK > 0 ? Sum(auxRowLoss, rows) / rows * auxWeight : 0);
-        return (float)loss;
+        float n = (float)rows * dIn, scale = 2f / n, auxScale = 2f * alpha / n;
+        decode.CodeGradient(rows * k, indices.View, codes.View, WDec.Values.View, residualGradient.View, codeGradient.View, scale, k, dIn, positiveOnly: true);
+        decode.DecoderGradient(rows * k, indices.View, codes.View, residualGradient.View, WDec.Gradient.View, scale, k, dIn);
+        encoder.EncoderGradient(rows * k, indices.View, codeGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, k, dIn, dSae);
+        if (deadInBatch > 0)
+        {
+            // The dead term's codes are raw pre-activations, negative ones included: no ReLU gates their gradient.
+            decode.CodeGradient(rows * deadInBatch, auxIndices.View, auxCodes.View, WDec.Values.View, auxResidual.View, auxGradient.View, auxScale, deadInBatch, dIn, positiveOnly: false);
+            decode.DecoderGradient(rows * deadInBatch, auxIndices.View, auxCodes.View, auxResidual.View, WDec.Gradient.View, auxScale, deadInBatch, dIn);
+            encoder.EncoderGradient(rows * deadInBatch, auxIndices.View, auxGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, deadInBatch, dIn, dSae);
+        }
+        // ∂b_dec = Σ_b (scale · (r + αq) + auxScale · q): DecoderBiasGradient's second term with sign -auxScale.
+        encoder.DecoderBiasGradient(rows, residualGradient.View, auxResidual.View, BDec.Gradient.View, scale, -auxScale, dIn);
+        return errorSum => (errorSum + alpha * Sum(auxRowLoss, rows)) / n;
     }
 
     /// <summary>The last step's squared error, L0 (positive codes per row) and the fraction of latents dead after it.</summary>
@@ -236,8 +302,8 @@ public sealed class TopKEngine : IDisposable
     public void Dispose()
     {
         foreach (var p in parameters) p.Dispose();
-        foreach (var buffer in new MemoryBuffer[] { x, centred, pre, codes, auxCodes, residual, auxResidual, codeGradient, auxGradient, inputGradient, rowLoss, auxRowLoss,
-                     indices, auxIndices, sinceFired, fired, deadCount })
+        foreach (var buffer in new MemoryBuffer[] { x, centred, pre, codes, auxCodes, residual, auxResidual, residualGradient, codeGradient, auxGradient, inputGradient, rowLoss, auxRowLoss,
+                     indices, auxIndices, sinceFired, fired, deadCount, batchDead, batchDeadCount })
             buffer.Dispose();
     }
 

@@ -70,4 +70,31 @@ public class KernelTests
             Assert.That(values[(b * k)..((b + 1) * k)], Is.EqualTo(expected.Select(i => Math.Max(pre[b * dSae + i], 0f)).ToArray()), $"row {b} codes");
         }
     }
+
+    [TestCase(0b1011_0010, 8)]
+    [TestCase(0, 5)]
+    [TestCase(0b11111, 5)]
+    public void TheUnfiredLatentsAreListedInOrderAndGatheredWithTheirRawPreActivations(int firedMask, int dSae)
+    {
+        const int rows = 3;
+        var fired = Enumerable.Range(0, dSae).Select(i => (firedMask >> i) & 1).ToArray();
+        var pre = Random(rows * dSae, 5);
+        var device = accelerator.Accelerator;
+        var dead = new DeadLatents(device);
+        using var firedBuffer = device.Allocate1D(fired);
+        using var list = device.Allocate1D<int>(dSae);
+        using var count = device.Allocate1D<int>(1);
+        dead.ListUnfired(firedBuffer.View, list.View, count.View);
+        int listed = count.GetAsArray1D()[0];
+        var expected = Enumerable.Range(0, dSae).Where(i => fired[i] == 0).ToArray();
+        Assert.That(list.GetAsArray1D()[..listed], Is.EqualTo(expected));
+        if (listed == 0) return;
+
+        using var preBuffer = device.Allocate1D(pre);
+        using var indices = device.Allocate1D<int>(rows * listed);
+        using var codes = device.Allocate1D<float>(rows * listed);
+        dead.Gather(rows, list.View, listed, preBuffer.View, indices.View, codes.View, dSae);
+        Assert.That(indices.GetAsArray1D(), Is.EqualTo(Enumerable.Range(0, rows).SelectMany(_ => expected)));
+        Assert.That(codes.GetAsArray1D(), Is.EqualTo(Enumerable.Range(0, rows).SelectMany(b => expected.Select(i => pre[b * dSae + i]))), "negative ones too");
+    }
 }

@@ -220,13 +220,32 @@ public class SaeCommandTests
     }
 
     [Test]
+    public async Task APaperToySaeOnTheIlgpuEngineIsTheTorchEnginesSae()
+    {
+        var folder = Cli.TempFolder();
+        var acts = Activations(folder);
+        string[] PaperToy(string engine) =>
+            ["sae", "train", "--activations", acts, "--arch", "paper-toy", "--d-sae", "16", "--k", "3", "--batch", "64", "--engine", engine, "--device", "cpu",
+             "--quiet", "--out", Path.Combine(folder, engine)];
+        foreach (var engine in new[] { "torch", "ilgpu" })
+        {
+            var result = await Cli.Run(PaperToy(engine));
+            Assert.That(result.ExitCode, Is.Zero, result.Error);
+        }
+        var torch = SaeDictionary.ReadParquet(Path.Combine(folder, "torch", "dictionary.parquet"));
+        var ilgpu = SaeDictionary.ReadParquet(Path.Combine(folder, "ilgpu", "dictionary.parquet"));
+        Assert.That(ilgpu.Architecture.Name, Is.EqualTo("paper-toy"));
+        Assert.That(ilgpu.WDec.Zip(torch.WDec, (a, b) => Math.Abs(a - b)).Max(), Is.LessThan(1e-3));
+    }
+
+    [Test]
     public async Task TheIlgpuEngineRefusesAnArchitectureItDoesNotTrainBeforeReadingAnything()
     {
         var folder = Cli.TempFolder();
         var run = Path.Combine(folder, "run");
         var result = await Cli.Run("sae", "train", "--activations", Activations(folder), "--arch", "relu-l1", "--d-sae", "16", "--engine", "ilgpu", "--quiet", "--out", run);
         Assert.That(result.ExitCode, Is.EqualTo(2), result.Error);
-        Assert.That(result.Error, Does.Contain("--engine ilgpu trains the topk architecture; relu-l1 needs the torch engine"));
+        Assert.That(result.Error, Does.Contain("--engine ilgpu trains the topk and paper-toy architectures; relu-l1 needs the torch engine"));
         Assert.That(Directory.GetDirectories(folder), Is.Empty);
     }
 

@@ -99,7 +99,7 @@ public class TrainSaeJobTests
     [TestCase("\"activations\":\"/etc/hostname.npy\"", "outside the data root")]
     [TestCase("\"activations\":\"acts.npy\",\"trueFeatures\":\"/tmp/w.parquet\"", "trueFeatures:")]
     [TestCase("\"activations\":\"acts.npy\",\"out\":\"/tmp\"", "out:")]
-    [TestCase("\"activations\":\"acts.npy\",\"engine\":\"ilgpu\",\"arch\":\"gated\"", "engine ilgpu trains the topk architecture; gated needs the torch engine")]
+    [TestCase("\"activations\":\"acts.npy\",\"engine\":\"ilgpu\",\"arch\":\"gated\"", "engine ilgpu trains the topk and paper-toy architectures; gated needs the torch engine")]
     [TestCase("\"activations\":\"acts.npy\",\"engine\":\"tpu\"", "engine")]
     public void BadFieldsAreRejectedNamingTheField(string fields, string expected) =>
         Assert.That(Error($"{{\"type\":\"train-sae\",{fields}}}"), Does.StartWith("spec.json: ").And.Contain(expected));

@@ -7,34 +7,42 @@ using static SaeAlign.Core.InputField;
 namespace SaeAlign.Sae;
 
 /// <summary>
-/// The ILGPU engine: a topk SAE trained by SaeAlign's own kernels (<see cref="TopKEngine"/>) on one accelerator, a CUDA
+/// The ILGPU engine: a topk or paper-toy SAE trained by SaeAlign's own kernels (<see cref="TopKEngine"/>) on one accelerator, a CUDA
 /// device through the NVIDIA driver alone or ILGPU's CPU accelerator. It starts from the torch engine's initial weights
 /// (drawn on the CPU from the seed), so both engines train the same SAE from the same start on the same batches.
 /// </summary>
 internal sealed class IlgpuTrainingEngine : ITrainingEngine
 {
-    private readonly TopKSaeConfig config;
+    private readonly SaeConfig config;
     private readonly int dIn;
     private readonly IlgpuAccelerator accelerator;
     private readonly TopKEngine engine;
 
     public IlgpuTrainingEngine(SaeConfig config, int dIn, Tensor decoderBias, SaeTrainerOptions options)
     {
-        this.config = Supported(config);
+        var objective = Supported(config);
+        this.config = config;
         this.dIn = dIn;
         accelerator = Open(options.Device ?? CPU);
         using var scope = NewDisposeScope();
         using var initial = config.Architecture.Create(config, dIn, decoderBias);
         float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
-        var settings = new TopKEngineSettings(dIn, initial.DSae, this.config.K, this.config.ResolvedAuxK(dIn), this.config.AuxKCoefficient,
-            config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch);
+        var settings = config switch
+        {
+            PaperToySaeConfig toy => new TopKEngineSettings(dIn, initial.DSae, toy.K, 0, toy.AuxKCoefficient,
+                config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch, objective),
+            TopKSaeConfig topK => new TopKEngineSettings(dIn, initial.DSae, topK.K, topK.ResolvedAuxK(dIn), topK.AuxKCoefficient,
+                config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch, objective),
+            _ => throw new InvalidOperationException("Supported admits topk and paper-toy only."),
+        };
         engine = new TopKEngine(accelerator, settings, Values(initial.WEnc), Values(initial.WDec), Values(initial.BEnc), Values(initial.BDec));
     }
 
-    /// <summary>The architectures the engine trains; any other is bad input naming the engine.</summary>
-    public static TopKSaeConfig Supported(SaeConfig config) =>
-        config.GetType() == typeof(TopKSaeConfig) ? (TopKSaeConfig)config
-            : throw new InvalidInputException($"{Named("engine")} ilgpu trains the topk architecture; {config.Architecture.Name} needs the torch engine.");
+    /// <summary>The objective of an architecture the engine trains (topk, paper-toy); any other is bad input naming the engine.</summary>
+    public static TopKObjective Supported(SaeConfig config) =>
+        config.GetType() == typeof(TopKSaeConfig) ? TopKObjective.AuxK
+        : config is PaperToySaeConfig ? TopKObjective.PaperToy
+        : throw new InvalidInputException($"{Named("engine")} ilgpu trains the topk and paper-toy architectures; {config.Architecture.Name} needs the torch engine.");
 
     public float Step(Tensor batch, int step, double lr)
     {

@@ -27,7 +27,7 @@ public sealed record SaeTrainerOptions
     public bool Resume { get; init; }
     /// <summary>topk on the torch engine: decode the k active latents with an embedding bag instead of the dense product.</summary>
     public TopKDecoding Decoding { get; init; } = TopKDecoding.Dense;
-    /// <summary>The torch engine, or the ILGPU engine (topk only; <see cref="Device"/> picks its accelerator: the CPU accelerator or CUDA device N).</summary>
+    /// <summary>The torch engine, or the ILGPU engine (topk and paper-toy; <see cref="Device"/> picks its accelerator: the CPU accelerator or CUDA device N).</summary>
     public SaeEngine Engine { get; init; } = SaeEngine.Torch;
 
     /// <summary>Bad input, naming the engine, when <see cref="Engine"/> cannot train <paramref name="config"/>'s architecture.</summary>

@@ -18,7 +18,7 @@ public sealed record TrainSaeSpec
     /// <summary>Activation file (.parquet or .npy) inside the data root.</summary>
     public string? Activations { get; init; }
     public TopKDecoding? Decode { get; init; }
-    /// <summary>torch or ilgpu (topk); absent means torch, so specs written before engines existed keep their hash.</summary>
+    /// <summary>torch or ilgpu (topk, paper-toy); absent means torch, so specs written before engines existed keep their hash.</summary>
     public SaeEngine? Engine { get; init; }
     /// <summary>Toy model weights (weights_seedS.parquet) for the feature-recovery metrics, or null.</summary>
     public string? TrueFeatures { get; init; }

@@ -16,7 +16,7 @@ internal static class SaeTrainCommand
     {
         var activations = new Option<string>("--activations") { Description = "Activation file (.parquet or .npy), rows = stimuli.", Required = true };
         var training = new SaeConfigOptions();
-        var engine = new Option<string>("--engine") { Description = "torch (libtorch: every architecture, --device cpu or cuda) or ilgpu (SaeAlign's kernels: topk; --device cpu runs them on ILGPU's CPU accelerator, cuda:N on a GPU through the NVIDIA driver alone).", DefaultValueFactory = _ => "torch" };
+        var engine = new Option<string>("--engine") { Description = "torch (libtorch: every architecture, --device cpu or cuda) or ilgpu (SaeAlign's kernels: topk and paper-toy; --device cpu runs them on ILGPU's CPU accelerator, cuda:N on a GPU through the NVIDIA driver alone).", DefaultValueFactory = _ => "torch" };
         var decode = new Option<string>("--decode") { Description = "topk decoding in training: sparse (embedding_bag, B·k·d_in) or dense.", DefaultValueFactory = _ => "sparse" };
         var trueFeatures = new Option<string?>("--true-features") { Description = "Toy model weights (weights_seedS.parquet): report ground-truth recovery on the held-out rows (MCC, mean max cosine, uniqueness, explained variance, shrinkage)." };
         var trueActivations = new Option<string?>("--true-activations") { Description = "The toy's feature activations on the same rows (eval_features.parquet), with --true-features: each latent's precision, recall and F1 as a detector of its feature." };
