@@ -93,7 +93,7 @@ public class TopKEngineTests
         AssertSameRun(new PaperToySaeConfig { K = 7, Batch = 64, Steps = 60, LearningRate = 3e-3, Seed = 3 }, wDecTolerance: 1e-3);
 
     /// <summary>Stops a run on <paramref name="stopping"/> at <paramref name="stopAt"/> (checkpointing every <paramref name="every"/> steps) and resumes it on <paramref name="resuming"/>.</summary>
-    private static SaeTrainingResult StopAndResume(TopKSaeConfig config, SaeEngine stopping, SaeEngine resuming, int stopAt, int every)
+    private static SaeTrainingResult StopAndResume(SaeConfig config, SaeEngine stopping, SaeEngine resuming, int stopAt, int every)
     {
         var checkpoint = Path.Combine(Path.GetTempPath(), $"saealign-ilgpu-{Guid.NewGuid():N}.safetensors");
         try
@@ -123,10 +123,11 @@ public class TopKEngineTests
         Assert.That(resumed.Curve.Count, Is.EqualTo(uninterrupted.Curve.Count));
     }
 
-    [Test]
-    public void ATorchCheckpointResumesOnTheIlgpuEngine()
+    [TestCase("topk")]
+    [TestCase("paper-toy")]
+    public void ATorchCheckpointResumesOnTheIlgpuEngine(string architecture)
     {
-        var config = Config(steps: 12, deadWindow: 3);
+        SaeConfig config = architecture == "topk" ? Config(steps: 12, deadWindow: 3) : PaperToy(steps: 12, dSae: 40, k: 4, batch: 64);
         var torch = Train(config, SaeEngine.Torch);
         var resumed = StopAndResume(config, SaeEngine.Torch, SaeEngine.Ilgpu, stopAt: 6, every: 6);
         Assert.That(MaxDifference(resumed.Dictionary.WDec, torch.Dictionary.WDec), Is.LessThan(1e-4), "one checkpoint format, the same state names");
