@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # On the GPU machine, from the built artifact's folder: ./run.sh [--d-in N --d-sae N --k N --batch N --steps N]
-# (a) the ilgpu engine on CUDA against ILGPU's CPU accelerator, (b) its TopK step and fused loss kernel at the given
+# (a) the ilgpu engine (topk and paper-toy) on CUDA against ILGPU's CPU accelerator, (b) its TopK step and fused loss kernel at the given
 # size (default d_in 2048, d_sae 65536, k 32, batch 4096), (c) the same step in PyTorch (dense and sparse decode),
 # then the ratios. Needs the NVIDIA driver, and python3 with torch for (c).
 set -uo pipefail
