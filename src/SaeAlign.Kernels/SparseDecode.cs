@@ -13,15 +13,18 @@ internal sealed class SparseDecode
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> rowSquares;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int, int> codeGradient;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float, ArrayView<float>> addScaled;
-    private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int> decoderGradient;
+    private readonly Action<Index1D, int, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int> decoderGradient;
+    private readonly int maxExtent;
 
-    public SparseDecode(Accelerator accelerator)
+    /// <param name="maxExtent">The most threads one launch of an (entry, column) kernel gets (<see cref="LaunchSlices"/>).</param>
+    public SparseDecode(Accelerator accelerator, int maxExtent = LaunchSlices.MaxExtent)
     {
+        this.maxExtent = maxExtent;
         residual = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, ArrayView<float>, float, ArrayView<float>, int, int>(ResidualKernel);
         rowSquares = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(RowSquaresKernel);
         codeGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int, int>(CodeGradientKernel);
         addScaled = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, ArrayView<float>>(AddScaledKernel);
-        decoderGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int>(DecoderGradientKernel);
+        decoderGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int, int>(DecoderGradientKernel);
     }
 
     /// <summary>
@@ -50,7 +53,7 @@ internal sealed class SparseDecode
     /// <summary>∂W_dec[i[b,t], j] += scale · v[b,t] · r[b, j]; rows shared by several samples add atomically.</summary>
     public void DecoderGradient(int entries, ArrayView<int> indices, ArrayView<float> codes, ArrayView<float> r, ArrayView<float> gradient,
         float scale, int k, int dIn) =>
-        decoderGradient(entries * dIn, indices, codes, r, gradient, scale, k, dIn);
+        LaunchSlices.Run(entries, dIn, maxExtent, (first, count) => decoderGradient(count * dIn, first, indices, codes, r, gradient, scale, k, dIn));
 
     private static void ResidualKernel(Index1D index, ArrayView<int> indices, ArrayView<float> codes, ArrayView<float> decoder, ArrayView<float> bias, float biasWeight,
         ArrayView<float> offset, float offsetWeight, ArrayView<float> result, int k, int dIn)
@@ -85,10 +88,10 @@ internal sealed class SparseDecode
         result[entry] = scale * sum;
     }
 
-    private static void DecoderGradientKernel(Index1D index, ArrayView<int> indices, ArrayView<float> codes, ArrayView<float> r, ArrayView<float> gradient,
+    private static void DecoderGradientKernel(Index1D index, int firstEntry, ArrayView<int> indices, ArrayView<float> codes, ArrayView<float> r, ArrayView<float> gradient,
         float scale, int k, int dIn)
     {
-        int entry = index / dIn, j = index % dIn;
+        int entry = firstEntry + index / dIn, j = index % dIn;
         float code = codes[entry];
         if (code == 0) return;
         Atomic.Add(ref gradient[(long)indices[entry] * dIn + j], scale * code * r[(long)(entry / k) * dIn + j]);

@@ -10,14 +10,18 @@ namespace SaeAlign.Kernels;
 internal sealed class SparseEncoder
 {
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> centre;
-    private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> encoderGradient;
+    private readonly Action<Index1D, int, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> encoderGradient;
     private readonly Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> inputGradient;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, int> decoderBiasGradient;
 
-    public SparseEncoder(Accelerator accelerator)
+    private readonly int maxExtent;
+
+    /// <param name="maxExtent">The most threads one launch of an (entry, column) kernel gets (<see cref="LaunchSlices"/>).</param>
+    public SparseEncoder(Accelerator accelerator, int maxExtent = LaunchSlices.MaxExtent)
     {
+        this.maxExtent = maxExtent;
         centre = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(CentreKernel);
-        encoderGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(EncoderGradientKernel);
+        encoderGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, int, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(EncoderGradientKernel);
         inputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(InputGradientKernel);
         decoderBiasGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, int>(DecoderBiasGradientKernel);
     }
@@ -29,7 +33,8 @@ internal sealed class SparseEncoder
     /// <summary>∂W_enc[j, i[b,t]] += g[b,t] · centred[b, j] and ∂b_enc[i[b,t]] += g[b,t], atomically.</summary>
     public void EncoderGradient(int entries, ArrayView<int> indices, ArrayView<float> gradient, ArrayView<float> centred,
         ArrayView<float> encoderGradient, ArrayView<float> biasGradient, int k, int dIn, int dSae) =>
-        this.encoderGradient(entries * dIn, indices, gradient, centred, encoderGradient, biasGradient, k, dIn, dSae);
+        LaunchSlices.Run(entries, dIn, maxExtent,
+            (first, count) => this.encoderGradient(count * dIn, first, indices, gradient, centred, encoderGradient, biasGradient, k, dIn, dSae));
 
     /// <summary>∂centred[b, j] = Σ_t g[b,t] W_enc[j, i[b,t]] + Σ_t g_aux[b,t] W_enc[j, i_aux[b,t]] (no atomics: one thread per element).</summary>
     public void InputGradient(int rows, ArrayView<int> indices, ArrayView<float> gradient, ArrayView<int> auxIndices, ArrayView<float> auxGradient,
@@ -43,10 +48,10 @@ internal sealed class SparseEncoder
     private static void CentreKernel(Index1D index, ArrayView<float> x, ArrayView<float> decoderBias, ArrayView<float> centred, int dIn, float sign) =>
         centred[index] = x[index] - sign * decoderBias[index % dIn];
 
-    private static void EncoderGradientKernel(Index1D index, ArrayView<int> indices, ArrayView<float> gradient, ArrayView<float> centred,
+    private static void EncoderGradientKernel(Index1D index, int firstEntry, ArrayView<int> indices, ArrayView<float> gradient, ArrayView<float> centred,
         ArrayView<float> encoderGradient, ArrayView<float> biasGradient, int k, int dIn, int dSae)
     {
-        int entry = index / dIn, j = index % dIn;
+        int entry = firstEntry + index / dIn, j = index % dIn;
         float g = gradient[entry];
         if (g == 0) return;
         int latent = indices[entry];

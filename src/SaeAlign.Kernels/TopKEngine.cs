@@ -32,6 +32,9 @@ public sealed record TopKEngineSettings(int DIn, int DSae, int K, int AuxK, doub
         if (DIn < 1 || DSae < 1 || MaxBatch < 1) throw new ArgumentException("d_in, d_sae and the batch must be positive.");
         if (K < 1 || K > Math.Min(DSae, RowTopK.MaxK)) throw new ArgumentException($"k must be in 1..{Math.Min(DSae, RowTopK.MaxK)} for the ilgpu engine, got {K}.");
         if (Objective == TopKObjective.AuxK && (AuxK < 1 || AuxK > RowTopK.MaxK)) throw new ArgumentException($"AuxK's k must be in 1..{RowTopK.MaxK} for the ilgpu engine, got {AuxK}.");
+        // Kernels index a batch's pre-activations, a batch's inputs and a weight matrix by int launch extents.
+        if ((long)MaxBatch * DSae > int.MaxValue || (long)MaxBatch * DIn > int.MaxValue || (long)DIn * DSae > int.MaxValue)
+            throw new ArgumentException($"batch x d_sae, batch x d_in and d_in x d_sae must each be at most {int.MaxValue} for the ilgpu engine, got {MaxBatch}, {DIn} and {DSae}.");
     }
 
     /// <summary>Entries per row the dead-latent term may hold: AuxK's k, or every latent for paper-toy's batch-dead term.</summary>

@@ -97,4 +97,42 @@ public class KernelTests
         Assert.That(indices.GetAsArray1D(), Is.EqualTo(Enumerable.Range(0, rows).SelectMany(_ => expected)));
         Assert.That(codes.GetAsArray1D(), Is.EqualTo(Enumerable.Range(0, rows).SelectMany(b => expected.Select(i => pre[b * dSae + i]))), "negative ones too");
     }
+
+    [TestCase(1 << 30)]
+    [TestCase(7)]
+    public void SparseGradientsAddEveryEntryWhateverTheLaunchSlices(int maxExtent)
+    {
+        // 7 threads a launch is two entries of width 3: 20 entries take ten launches, as 8.6e9 threads would take nine on a GPU.
+        const int rows = 5, k = 4, dIn = 3, dSae = 6;
+        var random = new Random(9);
+        var indices = Enumerable.Range(0, rows).SelectMany(_ => Enumerable.Range(0, dSae).OrderBy(_ => random.Next()).Take(k)).ToArray();
+        var codes = Random(rows * k, 6);
+        var r = Random(rows * dIn, 7);
+        var device = accelerator.Accelerator;
+        using var indexBuffer = device.Allocate1D(indices);
+        using var codeBuffer = device.Allocate1D(codes);
+        using var rBuffer = device.Allocate1D(r);
+        using var decoderGradient = device.Allocate1D<float>(dSae * dIn);
+        using var encoderGradient = device.Allocate1D<float>(dIn * dSae);
+        using var biasGradient = device.Allocate1D<float>(dSae);
+        foreach (var buffer in new[] { decoderGradient, encoderGradient, biasGradient }) buffer.MemSetToZero();
+        new SparseDecode(device, maxExtent).DecoderGradient(rows * k, indexBuffer.View, codeBuffer.View, rBuffer.View, decoderGradient.View, 2f, k, dIn);
+        new SparseEncoder(device, maxExtent).EncoderGradient(rows * k, indexBuffer.View, codeBuffer.View, rBuffer.View, encoderGradient.View, biasGradient.View, k, dIn, dSae);
+        var expectedDecoder = new double[dSae * dIn];
+        var expectedEncoder = new double[dIn * dSae];
+        var expectedBias = new double[dSae];
+        for (int e = 0; e < rows * k; e++)
+        {
+            int b = e / k, latent = indices[e];
+            expectedBias[latent] += codes[e];
+            for (int j = 0; j < dIn; j++)
+            {
+                expectedDecoder[latent * dIn + j] += 2 * codes[e] * r[b * dIn + j];
+                expectedEncoder[j * dSae + latent] += codes[e] * r[b * dIn + j];
+            }
+        }
+        Assert.That(decoderGradient.GetAsArray1D(), Is.EqualTo(expectedDecoder).Within(1e-5));
+        Assert.That(encoderGradient.GetAsArray1D(), Is.EqualTo(expectedEncoder).Within(1e-5));
+        Assert.That(biasGradient.GetAsArray1D(), Is.EqualTo(expectedBias).Within(1e-5));
+    }
 }

@@ -141,6 +141,14 @@ public class TopKEngineTests
     }
 
     [Test]
+    public void AShapeTheKernelsCannotTakeIsBadInputNamingTheEngine()
+    {
+        // AuxK's k above the per-row selection's limit (the default d_in / 2 reaches it at d_in 8,194).
+        var error = Assert.Throws<InvalidInputException>(() => Train(Config(steps: 1) with { DSae = RowTopK.MaxK + 8, AuxK = RowTopK.MaxK + 1 }, SaeEngine.Ilgpu))!;
+        Assert.That(error.Message, Does.StartWith($"engine ilgpu cannot train this SAE: AuxK's k must be in 1..{RowTopK.MaxK}"));
+    }
+
+    [Test]
     public void OnCudaTheEngineMatchesTheCpuAccelerator()
     {
         if (IlgpuAccelerator.CudaDevices() == 0) Assert.Ignore("The NVIDIA driver reports no GPU here: the CUDA accelerator is skipped (the same kernels ran on the CPU accelerator above).");

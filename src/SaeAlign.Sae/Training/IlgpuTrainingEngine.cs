@@ -23,19 +23,36 @@ internal sealed class IlgpuTrainingEngine : ITrainingEngine
         var objective = Supported(config);
         this.config = config;
         this.dIn = dIn;
-        accelerator = Open(options.Device ?? CPU);
-        using var scope = NewDisposeScope();
-        using var initial = config.Architecture.Create(config, dIn, decoderBias);
-        float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
+        int dSae = config.ResolvedDSae(dIn);
         var settings = config switch
         {
-            PaperToySaeConfig toy => new TopKEngineSettings(dIn, initial.DSae, toy.K, 0, toy.AuxKCoefficient,
+            PaperToySaeConfig toy => new TopKEngineSettings(dIn, dSae, toy.K, 0, toy.AuxKCoefficient,
                 config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch, objective),
-            TopKSaeConfig topK => new TopKEngineSettings(dIn, initial.DSae, topK.K, topK.ResolvedAuxK(dIn), topK.AuxKCoefficient,
+            TopKSaeConfig topK => new TopKEngineSettings(dIn, dSae, topK.K, topK.ResolvedAuxK(dIn), topK.AuxKCoefficient,
                 config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch, objective),
             _ => throw new InvalidOperationException("Supported admits topk and paper-toy only."),
         };
-        engine = new TopKEngine(accelerator, settings, Values(initial.WEnc), Values(initial.WDec), Values(initial.BEnc), Values(initial.BDec));
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidInputException($"{Named("engine")} ilgpu cannot train this SAE: {e.Message}");
+        }
+        accelerator = Open(options.Device ?? CPU);
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var initial = config.Architecture.Create(config, dIn, decoderBias);
+            float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
+            engine = new TopKEngine(accelerator, settings, Values(initial.WEnc), Values(initial.WDec), Values(initial.BEnc), Values(initial.BDec));
+        }
+        catch
+        {
+            accelerator.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The objective of an architecture the engine trains (topk, paper-toy); any other is bad input naming the engine.</summary>
