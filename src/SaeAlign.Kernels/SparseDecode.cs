@@ -4,7 +4,7 @@ using ILGPU.Runtime;
 namespace SaeAlign.Kernels;
 
 /// <summary>
-/// The decode of k active latents per row, fused with the squared error, and its backward: x̂[b] = Σ_t v[b,t] W_dec[i[b,t]]
+/// The decode of k active latents per row, fused with the residual, its squared error, and its backward: x̂[b] = Σ_t v[b,t] W_dec[i[b,t]]
 /// never exists apart from its residual, and only the k selected decoder rows per sample receive gradient.
 /// </summary>
 internal sealed class SparseDecode

@@ -51,7 +51,7 @@ public sealed record TopKStepMeasures(double ErrorSum, double L0, double DeadFra
 /// A TopK SAE trained entirely on one ILGPU accelerator: weights, AdamW moments and dead-latent counters stay on the device and
 /// each batch is copied in once. A step is the torch engine's step of the architecture <see cref="TopKEngineSettings.Objective"/>
 /// names (TopKSae with the sparse decoder and SparseAutoencoder.AuxKLoss, or PaperToySae; AdamW, the decoder's unit-norm projection):
-/// the encoder product (<see cref="Gemm"/>), per-row top-k, the sparse decode fused with the squared error and the dead-latent
+/// the encoder product (<see cref="Gemm"/>), per-row top-k, the sparse decode fused with the residual (x̂ is never stored), the squared error and the dead-latent
 /// term, a backward that touches only the selected (and dead) latents, and the update. Gradients of rows shared
 /// by several samples add atomically, so on a GPU, as with CUDA libtorch, the result agrees with the CPU's within float rounding.
 /// </summary>
@@ -224,7 +224,7 @@ public sealed class TopKEngine : IDisposable
     }
 
     /// <summary>
-    /// Times the fused decode + squared error (<see cref="SparseDecode.Residual"/> and <see cref="SparseDecode.RowSquares"/>) on the
+    /// Times the decode (fused with the residual) + squared error (<see cref="SparseDecode.Residual"/> and <see cref="SparseDecode.RowSquares"/>) on the
     /// last step's batch and selection, <paramref name="repeats"/> times: milliseconds per run and the bytes one run must move
     /// (the batch, the selected decoder rows, the codes, the residual written and read back), for its effective bandwidth.
     /// </summary>
@@ -246,34 +246,37 @@ public sealed class TopKEngine : IDisposable
     public IReadOnlyList<EngineTensor> State()
     {
         accelerator.Synchronize();
-        var state = new List<EngineTensor>();
-        foreach (var p in parameters) state.Add(new EngineTensor($"model.{p.Name}", p.Shape, p.Values.GetAsArray1D()));
-        foreach (var p in parameters) state.Add(new EngineTensor($"adam.m.{p.Name}", p.Shape, p.First.GetAsArray1D()));
-        foreach (var p in parameters) state.Add(new EngineTensor($"adam.v.{p.Name}", p.Shape, p.Second.GetAsArray1D()));
-        state.Add(new EngineTensor(SinceFiredName, [settings.DSae], Array.ConvertAll(sinceFired.GetAsArray1D(), s => (float)s)));
-        return state;
+        return Slots().Select(slot => new EngineTensor(slot.Name, slot.Shape,
+            slot.Buffer?.GetAsArray1D() ?? Array.ConvertAll(sinceFired.GetAsArray1D(), s => (float)s))).ToArray();
     }
+
+    /// <summary>The names and shapes of <see cref="State"/>'s tensors, without copying anything from the device.</summary>
+    public IReadOnlyList<(string Name, long[] Shape)> StateShapes() => Slots().Select(slot => (slot.Name, slot.Shape)).ToArray();
 
     public const string SinceFiredName = "steps_since_fired";
 
     /// <summary>Restores a tensor of <see cref="State"/> by name (a checkpoint's); the dead count follows the counters.</summary>
     public void Load(string name, float[] values)
     {
-        if (name == SinceFiredName)
+        var slot = Slots().FirstOrDefault(s => s.Name == name);
+        if (slot.Name is null) throw new ArgumentException($"the engine has no tensor '{name}'.", nameof(name));
+        if (slot.Buffer is { } buffer)
         {
-            var counters = Array.ConvertAll(values, v => (int)v);
-            sinceFired.CopyFromCPU(counters);
-            dead = counters.Count(c => c >= settings.DeadWindow);
+            buffer.CopyFromCPU(values);
             return;
         }
-        foreach (var p in parameters)
-        {
-            var target = name == $"model.{p.Name}" ? p.Values : name == $"adam.m.{p.Name}" ? p.First : name == $"adam.v.{p.Name}" ? p.Second : null;
-            if (target is null) continue;
-            target.CopyFromCPU(values);
-            return;
-        }
-        throw new ArgumentException($"the engine has no tensor '{name}'.", nameof(name));
+        var counters = Array.ConvertAll(values, v => (int)v);
+        sinceFired.CopyFromCPU(counters);
+        dead = counters.Count(c => c >= settings.DeadWindow);
+    }
+
+    /// <summary>The state's tensors by checkpoint name; the float buffer, or none for the integer dead-latent counters.</summary>
+    private IEnumerable<(string Name, long[] Shape, MemoryBuffer1D<float, Stride1D.Dense>? Buffer)> Slots()
+    {
+        foreach (var p in parameters) yield return ($"model.{p.Name}", p.Shape, p.Values);
+        foreach (var p in parameters) yield return ($"adam.m.{p.Name}", p.Shape, p.First);
+        foreach (var p in parameters) yield return ($"adam.v.{p.Name}", p.Shape, p.Second);
+        yield return (SinceFiredName, [settings.DSae], null);
     }
 
     /// <summary>A parameter's current values (W_enc, W_dec, b_enc, b_dec).</summary>

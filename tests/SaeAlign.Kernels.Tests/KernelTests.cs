@@ -44,10 +44,13 @@ public class KernelTests
             }
     }
 
+    // k in each of the kernel's list sizes: up to 64, 512 and 4,096.
     [TestCase(5, 1, 0)]
     [TestCase(9, 4, 0)]
     [TestCase(9, 9, 0)]
     [TestCase(12, 3, 2)]
+    [TestCase(700, 100, 2)]
+    [TestCase(700, 600, 0)]
     public void RowTopKKeepsEachRowsLargestAmongTheCandidatesWithTheirReluCodes(int dSae, int k, int deadWindow)
     {
         const int rows = 6;

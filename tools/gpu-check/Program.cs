@@ -8,7 +8,7 @@ using SaeAlign.Kernels;
 
 // saealign-gpu-check: the ilgpu engine on a bare GPU machine (README "GPU", tools/gpu-check/README.md).
 //   check   the engine on CUDA against ILGPU's CPU accelerator on a small case
-//   bench   the TopK step at the paper's size and the fused loss kernel's effective bandwidth (--cpu: on the CPU accelerator, small)
+//   bench   the TopK step at the paper's size and the loss kernels's effective bandwidth (--cpu: on the CPU accelerator, small)
 // Every result is also one JSON line on stdout, prefixed "result: ", for run.sh to collect.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 string command = args.Length > 0 ? args[0] : "check";
@@ -126,7 +126,7 @@ internal static class Check
     }
 }
 
-/// <summary>Times the engine's step and the fused decode + squared-error kernel.</summary>
+/// <summary>Times the engine's step and the decode + squared-error kernels.</summary>
 internal static class Bench
 {
     public static int Run(Options options)
@@ -148,7 +148,7 @@ internal static class Bench
         double bandwidth = bytes / (lossMs / 1e3);
         double? peak = accelerator.Accelerator is CudaAccelerator cuda ? 2.0 * cuda.MemoryClockRate * 1e3 * cuda.MemoryBusWidth / 8 : null;
         Console.WriteLine($"bench on {accelerator.Name}: d_in {options.DIn}, d_sae {options.DSae}, k {options.K}, batch {options.Batch}: " +
-            $"{stepMs:0.00} ms per TopK step; fused decode + squared error {lossMs:0.000} ms, {bandwidth / 1e9:0} GB/s" +
+            $"{stepMs:0.00} ms per TopK step; decode + squared error {lossMs:0.000} ms, {bandwidth / 1e9:0} GB/s" +
             (peak is { } p ? $" of {p / 1e9:0} GB/s peak ({bandwidth / p:P0})" : ""));
         Report.Result(new { bench = "ilgpu", device = accelerator.Name, options.DIn, options.DSae, options.K, options.Batch, stepMs, lossMs, bandwidthGBs = bandwidth / 1e9, peakGBs = peak / 1e9 });
         return 0;

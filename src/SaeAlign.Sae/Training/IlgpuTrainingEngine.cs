@@ -77,7 +77,7 @@ internal sealed class IlgpuTrainingEngine : ITrainingEngine
 
     public void Restore(SaeCheckpoint checkpoint)
     {
-        foreach (var tensor in engine.State()) engine.Load(tensor.Name, checkpoint.Values(tensor.Name, tensor.Shape));
+        foreach (var (name, shape) in engine.StateShapes()) engine.Load(name, checkpoint.Values(name, shape));
     }
 
     public SaeDictionary Dictionary(double scale)
