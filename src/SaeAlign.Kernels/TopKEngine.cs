@@ -242,6 +242,19 @@ public sealed class TopKEngine : IDisposable
         return (clock.Elapsed.TotalMilliseconds / repeats, bytes);
     }
 
+    /// <summary>
+    /// Times the encoder product (<see cref="Gemm"/>) on the last step's batch, <paramref name="repeats"/> times: milliseconds
+    /// per run and its floating-point operations (2·rows·d_in·d_sae), for its rate.
+    /// </summary>
+    public (double Milliseconds, double Operations) TimeEncoder(int repeats)
+    {
+        int rows = lastRows;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int r = 0; r < repeats; r++) gemm.Run(centred.View, WEnc.Values.View, BEnc.Values.View, pre.View, rows, settings.DIn, settings.DSae);
+        accelerator.Synchronize();
+        return (clock.Elapsed.TotalMilliseconds / repeats, 2.0 * rows * settings.DIn * settings.DSae);
+    }
+
     /// <summary>The parameters, AdamW's moments and the steps since each latent fired, by their checkpoint names.</summary>
     public IReadOnlyList<EngineTensor> State()
     {

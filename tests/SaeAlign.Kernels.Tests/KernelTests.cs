@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
 
 namespace SaeAlign.Kernels.Tests;
 
@@ -20,21 +21,22 @@ public class KernelTests
         return Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
     }
 
-    // Shapes that are and are not multiples of the 16 x 16 tile, one of them thinner than a tile.
-    [TestCase(1, 1, 1)]
-    [TestCase(16, 16, 16)]
-    [TestCase(17, 5, 33)]
-    [TestCase(3, 40, 70)]
-    public void GemmEqualsTheProductPlusBias(int m, int k, int n)
+    // Shapes that are and are not multiples of the CPU accelerator's 16 x 16 block and a GPU's 64 x 64, some thinner than a
+    // block, some deeper than its 16-wide k slice; 0 threads per group is the CPU accelerator's own (side 4), 256 a GPU's (side 16).
+    [TestCase(1, 1, 1, 0)]
+    [TestCase(16, 16, 16, 0)]
+    [TestCase(17, 5, 33, 0)]
+    [TestCase(3, 40, 70, 0)]
+    [TestCase(64, 16, 64, 256)]
+    [TestCase(70, 37, 130, 256)]
+    [TestCase(5, 3, 200, 256)]
+    public void GemmEqualsTheProductPlusBias(int m, int k, int n, int threadsPerGroup)
     {
         float[] a = Random(m * k, 1), b = Random(k * n, 2), bias = Random(n, 3);
-        var device = accelerator.Accelerator;
-        using var aBuffer = device.Allocate1D(a);
-        using var bBuffer = device.Allocate1D(b);
-        using var biasBuffer = device.Allocate1D(bias);
-        using var cBuffer = device.Allocate1D<float>(m * n);
-        new Gemm(device).Run(aBuffer.View, bBuffer.View, biasBuffer.View, cBuffer.View, m, k, n);
-        var c = cBuffer.GetAsArray1D();
+        using var gpuShaped = threadsPerGroup == 0 ? null : new GpuShapedCpu();
+        var device = gpuShaped?.Accelerator ?? accelerator.Accelerator;
+        Assert.That(device.MaxNumThreadsPerGroup, Is.GreaterThanOrEqualTo(threadsPerGroup));
+        var c = Product(device, a, b, bias, m, k, n);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
@@ -42,6 +44,42 @@ public class KernelTests
                 for (int q = 0; q < k; q++) expected += (double)a[i * k + q] * b[q * n + j];
                 Assert.That(c[i * n + j], Is.EqualTo(expected).Within(1e-5), $"c[{i}, {j}]");
             }
+    }
+
+    [Test]
+    public void GemmGivesTheSameFloatsWhateverTheGroupShape()
+    {
+        const int m = 70, k = 37, n = 130;
+        float[] a = Random(m * k, 1), b = Random(k * n, 2), bias = Random(n, 3);
+        using var gpuShaped = new GpuShapedCpu();
+        Assert.That(Product(gpuShaped.Accelerator, a, b, bias, m, k, n), Is.EqualTo(Product(accelerator.Accelerator, a, b, bias, m, k, n)),
+            "each output sums in increasing k in one accumulator");
+    }
+
+    /// <summary>A CPU device with 32-thread warps, 8 to a group: kernels run in the group shape they take on a GPU.</summary>
+    private sealed class GpuShapedCpu : IDisposable
+    {
+        private readonly Context context = Context.Create(builder => builder.CPU(new CPUDevice(32, 8, 1)));
+
+        public GpuShapedCpu() => Accelerator = context.CreateCPUAccelerator(0);
+
+        public Accelerator Accelerator { get; }
+
+        public void Dispose()
+        {
+            Accelerator.Dispose();
+            context.Dispose();
+        }
+    }
+
+    private static float[] Product(Accelerator device, float[] a, float[] b, float[] bias, int m, int k, int n)
+    {
+        using var aBuffer = device.Allocate1D(a);
+        using var bBuffer = device.Allocate1D(b);
+        using var biasBuffer = device.Allocate1D(bias);
+        using var cBuffer = device.Allocate1D<float>(m * n);
+        new Gemm(device).Run(aBuffer.View, bBuffer.View, biasBuffer.View, cBuffer.View, m, k, n);
+        return cBuffer.GetAsArray1D();
     }
 
     // k in each of the kernel's list sizes: up to 64, 512 and 4,096.

@@ -126,7 +126,7 @@ internal static class Check
     }
 }
 
-/// <summary>Times the engine's step and the decode + squared-error kernels.</summary>
+/// <summary>Times the engine's step, its encoder GEMM and the decode + squared-error kernels.</summary>
 internal static class Bench
 {
     public static int Run(Options options)
@@ -144,13 +144,15 @@ internal static class Bench
         for (int step = 0; step < options.Steps; step++) engine.Step(batch, options.Batch, step + 3, 1e-4);
         double stepMs = clock.Elapsed.TotalMilliseconds / options.Steps;
 
+        var (gemmMs, operations) = engine.TimeEncoder(3);
+        double gemmTflops = operations / (gemmMs / 1e3) / 1e12;
         var (lossMs, bytes) = engine.TimeFusedLoss(5);
         double bandwidth = bytes / (lossMs / 1e3);
         double? peak = accelerator.Accelerator is CudaAccelerator cuda ? 2.0 * cuda.MemoryClockRate * 1e3 * cuda.MemoryBusWidth / 8 : null;
         Console.WriteLine($"bench on {accelerator.Name}: d_in {options.DIn}, d_sae {options.DSae}, k {options.K}, batch {options.Batch}: " +
-            $"{stepMs:0.00} ms per TopK step; decode + squared error {lossMs:0.000} ms, {bandwidth / 1e9:0} GB/s" +
+            $"{stepMs:0.00} ms per TopK step, of which the encoder GEMM {gemmMs:0.00} ms ({gemmTflops:0.00} TFLOP/s); decode + squared error {lossMs:0.000} ms, {bandwidth / 1e9:0} GB/s" +
             (peak is { } p ? $" of {p / 1e9:0} GB/s peak ({bandwidth / p:P0})" : ""));
-        Report.Result(new { bench = "ilgpu", device = accelerator.Name, options.DIn, options.DSae, options.K, options.Batch, stepMs, lossMs, bandwidthGBs = bandwidth / 1e9, peakGBs = peak / 1e9 });
+        Report.Result(new { bench = "ilgpu", device = accelerator.Name, options.DIn, options.DSae, options.K, options.Batch, stepMs, gemmMs, gemmTflops, lossMs, bandwidthGBs = bandwidth / 1e9, peakGBs = peak / 1e9 });
         return 0;
     }
 }

@@ -18,6 +18,7 @@ if "ilgpu" in by:
         if peer in by:
             print(f"ilgpu step / {peer} step: {by['ilgpu']['stepMs'] / by[peer]['stepMs']:.2f}x "
                   f"({by['ilgpu']['stepMs']:.2f} ms vs {by[peer]['stepMs']:.2f} ms)")
+    print(f"ilgpu encoder GEMM: {by['ilgpu']['gemmMs']:.2f} ms of the {by['ilgpu']['stepMs']:.2f} ms step, {by['ilgpu']['gemmTflops']:.1f} TFLOP/s")
     if by["ilgpu"].get("peakGBs"):
         print(f"loss kernels: {by['ilgpu']['bandwidthGBs']:.0f} GB/s, {by['ilgpu']['bandwidthGBs'] / by['ilgpu']['peakGBs']:.0%} of the {by['ilgpu']['peakGBs']:.0f} GB/s peak")
 PY
