@@ -82,20 +82,26 @@ public class KernelTests
         return cBuffer.GetAsArray1D();
     }
 
-    // k in each of the kernel's list sizes: up to 64, 512 and 4,096.
-    [TestCase(5, 1, 0)]
-    [TestCase(9, 4, 0)]
-    [TestCase(9, 9, 0)]
-    [TestCase(12, 3, 2)]
-    [TestCase(700, 100, 2)]
-    [TestCase(700, 600, 0)]
-    public void RowTopKKeepsEachRowsLargestAmongTheCandidatesWithTheirReluCodes(int dSae, int k, int deadWindow)
+    // k in each of the kernel's list sizes (up to 64: a group a row; 512 and 4,096: a thread a row), on the CPU accelerator's
+    // groups and on 256-thread ones (threads 0 and 256); values rounded to a tenth tie often, across the group's threads too.
+    [TestCase(5, 1, 0, 0, false)]
+    [TestCase(9, 4, 0, 0, false)]
+    [TestCase(9, 9, 0, 0, false)]
+    [TestCase(12, 3, 2, 0, false)]
+    [TestCase(700, 40, 0, 0, true)]
+    [TestCase(700, 40, 2, 256, true)]
+    [TestCase(300, 64, 0, 256, false)]
+    [TestCase(700, 100, 2, 0, true)]
+    [TestCase(700, 600, 0, 0, false)]
+    public void RowTopKKeepsEachRowsLargestAmongTheCandidatesWithTheirReluCodes(int dSae, int k, int deadWindow, int threadsPerGroup, bool ties)
     {
         const int rows = 6;
         var pre = Random(rows * dSae, 4);
+        if (ties) pre = Array.ConvertAll(pre, v => MathF.Round(v, 1));
         // Latents 0, 3, 6, ... have not fired for 2 steps: with a window of 2 only they are candidates.
         var since = Enumerable.Range(0, dSae).Select(i => i % 3 == 0 ? 2 : 1).ToArray();
-        var device = accelerator.Accelerator;
+        using var gpuShaped = threadsPerGroup == 0 ? null : new GpuShapedCpu();
+        var device = gpuShaped?.Accelerator ?? accelerator.Accelerator;
         using var preBuffer = device.Allocate1D(pre);
         using var sinceBuffer = device.Allocate1D(since);
         using var indices = device.Allocate1D<int>(rows * k);
@@ -105,6 +111,7 @@ public class KernelTests
         var values = codes.GetAsArray1D();
         for (int b = 0; b < rows; b++)
         {
+            // A stable descending sort: ties in increasing latent order.
             var expected = Enumerable.Range(0, dSae).Where(i => deadWindow == 0 || since[i] >= deadWindow)
                 .OrderByDescending(i => pre[b * dSae + i]).Take(k).ToArray();
             Assert.That(chosen[(b * k)..((b + 1) * k)], Is.EqualTo(expected), $"row {b}");
