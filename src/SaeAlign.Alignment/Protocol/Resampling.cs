@@ -39,9 +39,18 @@ public static class Resampling
         return drawn;
     }
 
-    /// <summary>Each fold's rows, ascending; without CV (no folds) one group of all rows.</summary>
-    private static IEnumerable<int[]> Members(byte[] folds, int rows) =>
-        folds.Length == 0
-            ? [Enumerable.Range(0, rows).ToArray()]
-            : Enumerable.Range(0, rows).GroupBy(r => folds[r]).Select(g => g.ToArray());
+    /// <summary>
+    /// Each fold's rows, ascending; without CV (no folds) one group of all rows. A counting pass: replicates call it once
+    /// each, and grouping 2,048,000 rows through LINQ took half a second a call.
+    /// </summary>
+    private static IEnumerable<int[]> Members(byte[] folds, int rows)
+    {
+        if (folds.Length == 0) return [Enumerable.Range(0, rows).ToArray()];
+        var counts = new int[256];
+        for (int r = 0; r < rows; r++) counts[folds[r]]++;
+        var members = counts.Select(count => new int[count]).ToArray();
+        var filled = new int[256];
+        for (int r = 0; r < rows; r++) members[folds[r]][filled[folds[r]]++] = r;
+        return members.Where(m => m.Length > 0);
+    }
 }
