@@ -10,19 +10,19 @@ namespace SaeAlign.Kernels;
 /// of threads shares a row: thread t scans latents t, t + G, ... (neighbouring threads read neighbouring words), and one
 /// thread merges the group's lists, each sorted, so a list is left at its first candidate that does not enter. Larger k
 /// (AuxK's) takes one thread a row. The list's size is fixed when the kernel is compiled, so there is one kernel per
-/// size: a GPU reserves local memory for every thread it could run at once, and 4,096 entries a thread (32 KiB) would
-/// reserve gigabytes where k is 32.
+/// size (64, 256, 1,024, 4,096): a GPU reserves local memory for every thread it could run at once, 8 bytes an entry,
+/// so 4,096 entries a thread (32 KiB) would reserve gigabytes where k is 32.
 /// </summary>
 internal sealed class RowTopK
 {
     /// <summary>The largest k (and AuxK's k) the kernel keeps per row.</summary>
     public const int MaxK = 4096;
 
-    private const int SmallK = 64, MediumK = 512, MaxGroup = 64;
+    private const int SmallK = 64, MediumK = 256, LargeK = 1024, MaxGroup = 64;
 
     private readonly int group;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int> grouped;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int> medium, large;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int> medium, large, largest;
 
     public RowTopK(Accelerator accelerator)
     {
@@ -30,6 +30,7 @@ internal sealed class RowTopK
         grouped = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int>(GroupedKernel);
         medium = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int>(MediumKernel);
         large = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int>(LargeKernel);
+        largest = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int>(LargestKernel);
     }
 
     /// <summary>
@@ -40,7 +41,7 @@ internal sealed class RowTopK
     public void Run(int rows, ArrayView<float> pre, ArrayView<int> sinceFired, ArrayView<int> indices, ArrayView<float> codes, int dSae, int k, int deadWindow)
     {
         if (k <= SmallK) grouped(new KernelConfig(rows, group), pre, sinceFired, indices, codes, dSae, k, deadWindow);
-        else (k <= MediumK ? medium : large)(rows, pre, sinceFired, indices, codes, dSae, k, deadWindow);
+        else (k <= MediumK ? medium : k <= LargeK ? large : largest)(rows, pre, sinceFired, indices, codes, dSae, k, deadWindow);
     }
 
     private static void GroupedKernel(ArrayView<float> pre, ArrayView<int> sinceFired, ArrayView<int> indices, ArrayView<float> codes, int dSae, int k, int deadWindow)
@@ -76,6 +77,9 @@ internal sealed class RowTopK
         Alone(b, LocalMemory.Allocate<float>(MediumK), LocalMemory.Allocate<int>(MediumK), pre, sinceFired, indices, codes, dSae, k, deadWindow);
 
     private static void LargeKernel(Index1D b, ArrayView<float> pre, ArrayView<int> sinceFired, ArrayView<int> indices, ArrayView<float> codes, int dSae, int k, int deadWindow) =>
+        Alone(b, LocalMemory.Allocate<float>(LargeK), LocalMemory.Allocate<int>(LargeK), pre, sinceFired, indices, codes, dSae, k, deadWindow);
+
+    private static void LargestKernel(Index1D b, ArrayView<float> pre, ArrayView<int> sinceFired, ArrayView<int> indices, ArrayView<float> codes, int dSae, int k, int deadWindow) =>
         Alone(b, LocalMemory.Allocate<float>(MaxK), LocalMemory.Allocate<int>(MaxK), pre, sinceFired, indices, codes, dSae, k, deadWindow);
 
     private static void Alone(int b, ArrayView<float> values, ArrayView<int> latents, ArrayView<float> pre, ArrayView<int> sinceFired,

@@ -39,6 +39,22 @@ public sealed record TopKEngineSettings(int DIn, int DSae, int K, int AuxK, doub
 
     /// <summary>Entries per row the dead-latent term may hold: AuxK's k, or every latent for paper-toy's batch-dead term.</summary>
     internal int AuxEntries => Objective == TopKObjective.AuxK ? AuxK : DSae;
+
+    /// <summary>
+    /// The bytes the engine allocates on its device: each parameter with its gradient and AdamW's two moments, and the
+    /// batch buffers (inputs and residuals, pre-activations, the selection and the dead-latent term's entries). The
+    /// driver's own reservations (the kernels' local memory) come on top.
+    /// </summary>
+    public long DeviceBytes
+    {
+        get
+        {
+            long weights = 2L * DIn * DSae + DSae + DIn;
+            long batch = 6L * MaxBatch * DIn + (long)MaxBatch * DSae + 3L * MaxBatch * K + 3L * MaxBatch * AuxEntries + 2L * MaxBatch;
+            long counters = 3L * DSae + 2;
+            return 4 * (4 * weights + batch + counters);
+        }
+    }
 }
 
 /// <summary>One named tensor of the engine's state, as checkpoints name them (model.W_enc, adam.m.W_enc, steps_since_fired).</summary>

@@ -82,7 +82,7 @@ public class KernelTests
         return cBuffer.GetAsArray1D();
     }
 
-    // k in each of the kernel's list sizes (up to 64: a group a row; 512 and 4,096: a thread a row), on the CPU accelerator's
+    // k in each of the kernel's list sizes (up to 64: a group a row; 256, 1,024 and 4,096: a thread a row), on the CPU accelerator's
     // groups and on 256-thread ones (threads 0 and 256); values rounded to a tenth tie often, across the group's threads too.
     [TestCase(5, 1, 0, 0, false)]
     [TestCase(9, 4, 0, 0, false)]
@@ -93,6 +93,7 @@ public class KernelTests
     [TestCase(300, 64, 0, 256, false)]
     [TestCase(700, 100, 2, 0, true)]
     [TestCase(700, 600, 0, 0, false)]
+    [TestCase(1200, 1100, 0, 0, false)]
     public void RowTopKKeepsEachRowsLargestAmongTheCandidatesWithTheirReluCodes(int dSae, int k, int deadWindow, int threadsPerGroup, bool ties)
     {
         const int rows = 6;

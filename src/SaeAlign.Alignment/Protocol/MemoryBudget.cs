@@ -1,5 +1,5 @@
-using System.Globalization;
 using SaeAlign.Core;
+using static SaeAlign.Core.ByteSize;
 using static SaeAlign.Core.InputField;
 
 namespace SaeAlign.Alignment;
@@ -55,6 +55,4 @@ public static class MemoryBudget
         InvalidInputException.Require(needed <= limit,
             $"{(comparison is null ? "" : comparison + ": ")}{Named("metrics")} {metric.Name} on {n:N0} stimuli x {a:N0} source and {b:N0} target units needs about {Gb(needed)}, over the memory limit of {Gb(limit)}; give {Named("memoryLimit")}, fewer stimuli, or other metrics.");
     }
-
-    public static string Gb(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:0.0} GB");
 }
