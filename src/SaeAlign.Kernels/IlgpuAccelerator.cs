@@ -26,6 +26,9 @@ public sealed class IlgpuAccelerator : IDisposable
 
     public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
 
+    /// <summary>The bytes free for new buffers: a GPU's free memory now (other processes hold some), the CPU accelerator's limit.</summary>
+    public long AvailableBytes => Accelerator is CudaAccelerator cuda ? cuda.GetFreeMemory() : Accelerator.MemorySize;
+
     /// <summary>ILGPU's CPU accelerator: every kernel, on threads (tests, machines without a GPU).</summary>
     public static IlgpuAccelerator OnCpu()
     {

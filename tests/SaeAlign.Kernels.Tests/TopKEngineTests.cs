@@ -156,7 +156,7 @@ public class TopKEngineTests
         var settings = new TopKEngineSettings(2048, 65536, 32, 1024, 1.0 / 32, 50, 0, true, 4096);
         Assert.That(settings.DeviceBytes, Is.EqualTo(5_623_840_776L));
         var error = Assert.Throws<InvalidInputException>(() => IlgpuTrainingEngine.RequireFits(settings, 4_000_000_000L, "a 4 GB GPU"))!;
-        Assert.That(error.Message, Is.EqualTo("engine ilgpu needs about 5.6 GB on a 4 GB GPU for d_in 2048, dSae 65536 and batch 4096, which has 4.0 GB; a smaller batch or dictionary fits."));
+        Assert.That(error.Message, Is.EqualTo("engine ilgpu needs about 5.6 GB on a 4 GB GPU for d_in 2048, dSae 65536 and batch 4096, which has 4.0 GB free; a smaller batch or dictionary fits."));
         Assert.DoesNotThrow(() => IlgpuTrainingEngine.RequireFits(settings, 8_000_000_000L, "an 8 GB GPU"));
     }
 

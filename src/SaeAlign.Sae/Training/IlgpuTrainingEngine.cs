@@ -43,7 +43,7 @@ internal sealed class IlgpuTrainingEngine : ITrainingEngine
         accelerator = Open(options.Device ?? CPU);
         try
         {
-            RequireFits(settings, accelerator.Accelerator.MemorySize, accelerator.Name);
+            RequireFits(settings, accelerator.AvailableBytes, accelerator.Name);
             using var scope = NewDisposeScope();
             using var initial = config.Architecture.Create(config, dIn, decoderBias);
             float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
@@ -59,7 +59,7 @@ internal sealed class IlgpuTrainingEngine : ITrainingEngine
     /// <summary>Bad input, before any allocation, when the engine's buffers would not fit the device's <paramref name="available"/> bytes.</summary>
     public static void RequireFits(TopKEngineSettings settings, long available, string device) =>
         InvalidInputException.Require(settings.DeviceBytes <= available,
-            $"{Named("engine")} ilgpu needs about {ByteSize.Gb(settings.DeviceBytes)} on {device} for d_in {settings.DIn}, {Named("dSae")} {settings.DSae} and {Named("batch")} {settings.MaxBatch}, which has {ByteSize.Gb(available)}; a smaller batch or dictionary fits.");
+            $"{Named("engine")} ilgpu needs about {ByteSize.Gb(settings.DeviceBytes)} on {device} for d_in {settings.DIn}, {Named("dSae")} {settings.DSae} and {Named("batch")} {settings.MaxBatch}, which has {ByteSize.Gb(available)} free; a smaller batch or dictionary fits.");
 
     /// <summary>The objective of an architecture the engine trains (topk, paper-toy); any other is bad input naming the engine.</summary>
     public static TopKObjective Supported(SaeConfig config) =>
