@@ -30,9 +30,12 @@ public sealed class IlgpuAccelerator : IDisposable
     public long AvailableBytes => Accelerator is CudaAccelerator cuda ? cuda.GetFreeMemory() : Accelerator.MemorySize;
 
     /// <summary>ILGPU's CPU accelerator: every kernel, on threads (tests, machines without a GPU).</summary>
-    public static IlgpuAccelerator OnCpu()
+    public static IlgpuAccelerator OnCpu() => OnCpu(null);
+
+    /// <summary>A CPU accelerator simulating <paramref name="device"/>'s group shape (tests run the kernels in a GPU's shape), or the default one.</summary>
+    internal static IlgpuAccelerator OnCpu(CPUDevice? device)
     {
-        var context = Context.Create(builder => builder.CPU());
+        var context = Context.Create(builder => { if (device is null) builder.CPU(); else builder.CPU(device); });
         return new IlgpuAccelerator(context, context.CreateCPUAccelerator(0));
     }
 
