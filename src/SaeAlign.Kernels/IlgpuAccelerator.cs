@@ -26,8 +26,11 @@ public sealed class IlgpuAccelerator : IDisposable
 
     public bool IsCuda => Accelerator.AcceleratorType == AcceleratorType.Cuda;
 
-    /// <summary>The bytes free for new buffers: a GPU's free memory now (other processes hold some), the CPU accelerator's limit.</summary>
-    public long AvailableBytes => Accelerator is CudaAccelerator cuda ? cuda.GetFreeMemory() : Accelerator.MemorySize;
+    /// <summary>The bytes free for new buffers: a GPU's free memory now (other processes hold some), else the memory the process may use.</summary>
+    public long AvailableBytes => Accelerator is CudaAccelerator cuda ? cuda.GetFreeMemory() : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    /// <summary>The threads a GPU can hold at once, for each of which it reserves a kernel's local memory; 0 on the CPU (thread stacks).</summary>
+    public long ResidentThreads => IsCuda ? (long)Accelerator.NumMultiprocessors * Accelerator.MaxNumThreadsPerMultiprocessor : 0;
 
     /// <summary>ILGPU's CPU accelerator: every kernel, on threads (tests, machines without a GPU).</summary>
     public static IlgpuAccelerator OnCpu() => OnCpu(null);

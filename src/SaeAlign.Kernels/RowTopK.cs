@@ -40,9 +40,19 @@ internal sealed class RowTopK
     /// </summary>
     public void Run(int rows, ArrayView<float> pre, ArrayView<int> sinceFired, ArrayView<int> indices, ArrayView<float> codes, int dSae, int k, int deadWindow)
     {
-        if (k <= SmallK) grouped(new KernelConfig(rows, group), pre, sinceFired, indices, codes, dSae, k, deadWindow);
-        else (k <= MediumK ? medium : k <= LargeK ? large : largest)(rows, pre, sinceFired, indices, codes, dSae, k, deadWindow);
+        switch (ListSize(k))
+        {
+            case SmallK: grouped(new KernelConfig(rows, group), pre, sinceFired, indices, codes, dSae, k, deadWindow); break;
+            case MediumK: medium(rows, pre, sinceFired, indices, codes, dSae, k, deadWindow); break;
+            case LargeK: large(rows, pre, sinceFired, indices, codes, dSae, k, deadWindow); break;
+            default: largest(rows, pre, sinceFired, indices, codes, dSae, k, deadWindow); break;
+        }
     }
+
+    /// <summary>The local memory a thread of the kernel that selects k holds: 8 bytes an entry of its list.</summary>
+    public static int LocalBytes(int k) => 8 * ListSize(k);
+
+    private static int ListSize(int k) => k <= SmallK ? SmallK : k <= MediumK ? MediumK : k <= LargeK ? LargeK : MaxK;
 
     private static void GroupedKernel(ArrayView<float> pre, ArrayView<int> sinceFired, ArrayView<int> indices, ArrayView<float> codes, int dSae, int k, int deadWindow)
     {

@@ -42,8 +42,8 @@ public sealed record TopKEngineSettings(int DIn, int DSae, int K, int AuxK, doub
 
     /// <summary>
     /// The bytes the engine allocates on its device: each parameter with its gradient and AdamW's two moments, and the
-    /// batch buffers (inputs and residuals, pre-activations, the selection and the dead-latent term's entries). The
-    /// driver's own reservations (the kernels' local memory) come on top.
+    /// batch buffers (inputs and residuals, pre-activations, the selection and the dead-latent term's entries). A GPU
+    /// reserves the kernels' local memory on top (<see cref="LocalBytesPerThread"/> for every thread it can hold).
     /// </summary>
     public long DeviceBytes
     {
@@ -55,6 +55,9 @@ public sealed record TopKEngineSettings(int DIn, int DSae, int K, int AuxK, doub
             return 4 * (4 * weights + batch + counters);
         }
     }
+
+    /// <summary>The most local memory a thread of the engine's kernels holds: the top-k lists of the selection and of AuxK.</summary>
+    public int LocalBytesPerThread => Math.Max(RowTopK.LocalBytes(K), Objective == TopKObjective.AuxK ? RowTopK.LocalBytes(AuxK) : 0);
 }
 
 /// <summary>One named tensor of the engine's state, as checkpoints name them (model.W_enc, adam.m.W_enc, steps_since_fired).</summary>

@@ -87,10 +87,11 @@ public class TopKEngineTests
     public void ATrainingRunMatchesTheTorchEnginesWithinFloatTolerance() => AssertSameRun(Config(steps: 60, deadWindow: 5), wDecTolerance: 1e-2);
 
     // The paper's shape (64 latents, k 7, data in order) with a batch that learns in 60 steps on 1,536 rows; at this rate the
-    // runs stay ~1e-5 apart here (at a rate of 1e-2, near-tie selections flip and they part).
+    // runs stay ~1e-5 apart here (at a rate of 1e-2, near-tie selections flip and they part), so the tolerance is the topk
+    // run's, for CPUs whose products round otherwise.
     [Test]
     public void APaperToyRunMatchesTheTorchEnginesWithinFloatTolerance() =>
-        AssertSameRun(new PaperToySaeConfig { K = 7, Batch = 64, Steps = 60, LearningRate = 3e-3, Seed = 3 }, wDecTolerance: 1e-3);
+        AssertSameRun(new PaperToySaeConfig { K = 7, Batch = 64, Steps = 60, LearningRate = 3e-3, Seed = 3 }, wDecTolerance: 1e-2);
 
     /// <summary>Stops a run on <paramref name="stopping"/> at <paramref name="stopAt"/> (checkpointing every <paramref name="every"/> steps) and resumes it on <paramref name="resuming"/>.</summary>
     private static SaeTrainingResult StopAndResume(SaeConfig config, SaeEngine stopping, SaeEngine resuming, int stopAt, int every)
@@ -155,9 +156,14 @@ public class TopKEngineTests
         // and 331.8 M floats of batch buffers (268.4 M of them the pre-activations).
         var settings = new TopKEngineSettings(2048, 65536, 32, 1024, 1.0 / 32, 50, 0, true, 4096);
         Assert.That(settings.DeviceBytes, Is.EqualTo(5_623_840_776L));
-        var error = Assert.Throws<InvalidInputException>(() => IlgpuTrainingEngine.RequireFits(settings, 4_000_000_000L, "a 4 GB GPU"))!;
-        Assert.That(error.Message, Is.EqualTo("engine ilgpu needs about 5.6 GB on a 4 GB GPU for d_in 2048, dSae 65536 and batch 4096, which has 4.0 GB free; a smaller batch or dictionary fits."));
-        Assert.DoesNotThrow(() => IlgpuTrainingEngine.RequireFits(settings, 8_000_000_000L, "an 8 GB GPU"));
+        var error = Assert.Throws<InvalidInputException>(() => IlgpuTrainingEngine.RequireFits(settings, 4_000_000_000L, 0, "a 4 GB GPU"))!;
+        Assert.That(error.Message, Is.EqualTo("engine ilgpu needs about 5.6 GB on a 4 GB GPU for d_in 2048, dSae 65536 and batch 4096, which has 4.0 GB free; a smaller batch, dictionary or auxK fits."));
+        Assert.DoesNotThrow(() => IlgpuTrainingEngine.RequireFits(settings, 8_000_000_000L, 0, "an 8 GB GPU"));
+        // An H200 holds 132 x 2,048 threads; AuxK's list of 1,024 entries is 8 KiB a thread: 2.2 GB more.
+        Assert.That(settings.LocalBytesPerThread, Is.EqualTo(8192));
+        error = Assert.Throws<InvalidInputException>(() => IlgpuTrainingEngine.RequireFits(settings, 7_000_000_000L, 132 * 2048, "a 7 GB GPU"))!;
+        Assert.That(error.Message, Does.StartWith("engine ilgpu needs about 7.8 GB on a 7 GB GPU (5.6 GB of buffers, 2.2 GB of the top-k lists' local memory)"));
+        Assert.That((settings with { AuxK = 64 }).LocalBytesPerThread, Is.EqualTo(512), "a group's list in shared memory and 64 entries a thread");
     }
 
     [Test]

@@ -43,7 +43,7 @@ internal sealed class IlgpuTrainingEngine : ITrainingEngine
         accelerator = Open(options.Device ?? CPU);
         try
         {
-            RequireFits(settings, accelerator.AvailableBytes, accelerator.Name);
+            RequireFits(settings, accelerator.AvailableBytes, accelerator.ResidentThreads, accelerator.Name);
             using var scope = NewDisposeScope();
             using var initial = config.Architecture.Create(config, dIn, decoderBias);
             float[] Values(Tensor t) => t.detach().contiguous().data<float>().ToArray();
@@ -56,10 +56,16 @@ internal sealed class IlgpuTrainingEngine : ITrainingEngine
         }
     }
 
-    /// <summary>Bad input, before any allocation, when the engine's buffers would not fit the device's <paramref name="available"/> bytes.</summary>
-    public static void RequireFits(TopKEngineSettings settings, long available, string device) =>
-        InvalidInputException.Require(settings.DeviceBytes <= available,
-            $"{Named("engine")} ilgpu needs about {ByteSize.Gb(settings.DeviceBytes)} on {device} for d_in {settings.DIn}, {Named("dSae")} {settings.DSae} and {Named("batch")} {settings.MaxBatch}, which has {ByteSize.Gb(available)} free; a smaller batch or dictionary fits.");
+    /// <summary>
+    /// Bad input, before any allocation, when the engine's buffers and its kernels' local memory for
+    /// <paramref name="residentThreads"/> threads would not fit the device's <paramref name="available"/> bytes.
+    /// </summary>
+    public static void RequireFits(TopKEngineSettings settings, long available, long residentThreads, string device)
+    {
+        long local = settings.LocalBytesPerThread * residentThreads, need = settings.DeviceBytes + local;
+        InvalidInputException.Require(need <= available,
+            $"{Named("engine")} ilgpu needs about {ByteSize.Gb(need)} on {device}{(local > 0 ? $" ({ByteSize.Gb(settings.DeviceBytes)} of buffers, {ByteSize.Gb(local)} of the top-k lists' local memory)" : "")} for d_in {settings.DIn}, {Named("dSae")} {settings.DSae} and {Named("batch")} {settings.MaxBatch}, which has {ByteSize.Gb(available)} free; a smaller batch, dictionary or {Named("auxK")} fits.");
+    }
 
     /// <summary>The objective of an architecture the engine trains (topk, paper-toy); any other is bad input naming the engine.</summary>
     public static TopKObjective Supported(SaeConfig config) =>
