@@ -131,6 +131,9 @@ public sealed class TopKEngine : IDisposable
         batchDeadCount = Ints(1);
     }
 
+    /// <summary>The encoder's input: x - b_dec for topk, x itself for paper-toy (which does not centre).</summary>
+    private MemoryBuffer1D<float, Stride1D.Dense> EncoderInput => settings.Objective == TopKObjective.PaperToy ? x : centred;
+
     private Parameter WEnc => parameters[0];
     private Parameter WDec => parameters[1];
     private Parameter BEnc => parameters[2];
@@ -146,8 +149,8 @@ public sealed class TopKEngine : IDisposable
         int dIn = settings.DIn, dSae = settings.DSae, k = settings.K;
         bool paperToy = settings.Objective == TopKObjective.PaperToy;
         ((ArrayView<float>)x.View).SubView(0, (long)rows * dIn).CopyFromCPU(batch[..(rows * dIn)]);
-        encoder.Centre(rows, x.View, BDec.Values.View, centred.View, dIn, paperToy ? 0f : 1f);
-        gemm.Run(centred.View, WEnc.Values.View, BEnc.Values.View, pre.View, rows, dIn, dSae);
+        if (!paperToy) encoder.Centre(rows, x.View, BDec.Values.View, centred.View, dIn, 1f);
+        gemm.Run(EncoderInput.View, WEnc.Values.View, BEnc.Values.View, pre.View, rows, dIn, dSae);
         topK.Run(rows, pre.View, sinceFired.View, indices.View, codes.View, dSae, k, 0);
         deadLatents.MarkFired(rows * k, indices.View, codes.View, fired.View);
         // r = x̂ - x.
@@ -222,13 +225,13 @@ public sealed class TopKEngine : IDisposable
         float n = (float)rows * dIn, scale = 2f / n, auxScale = 2f * alpha / n;
         decode.CodeGradient(rows * k, indices.View, codes.View, WDec.Values.View, residualGradient.View, codeGradient.View, scale, k, dIn, positiveOnly: true);
         decode.DecoderGradient(rows * k, indices.View, codes.View, residualGradient.View, WDec.Gradient.View, scale, k, dIn);
-        encoder.EncoderGradient(rows * k, indices.View, codeGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, k, dIn, dSae);
+        encoder.EncoderGradient(rows * k, indices.View, codeGradient.View, x.View, WEnc.Gradient.View, BEnc.Gradient.View, k, dIn, dSae);
         if (deadInBatch > 0)
         {
             // The dead term's codes are raw pre-activations, negative ones included: no ReLU gates their gradient.
             decode.CodeGradient(rows * deadInBatch, auxIndices.View, auxCodes.View, WDec.Values.View, auxResidual.View, auxGradient.View, auxScale, deadInBatch, dIn, positiveOnly: false);
             decode.DecoderGradient(rows * deadInBatch, auxIndices.View, auxCodes.View, auxResidual.View, WDec.Gradient.View, auxScale, deadInBatch, dIn);
-            encoder.EncoderGradient(rows * deadInBatch, auxIndices.View, auxGradient.View, centred.View, WEnc.Gradient.View, BEnc.Gradient.View, deadInBatch, dIn, dSae);
+            encoder.EncoderGradient(rows * deadInBatch, auxIndices.View, auxGradient.View, x.View, WEnc.Gradient.View, BEnc.Gradient.View, deadInBatch, dIn, dSae);
         }
         // ∂b_dec = Σ_b (scale · (r + αq) + auxScale · q): DecoderBiasGradient's second term with sign -auxScale.
         encoder.DecoderBiasGradient(rows, residualGradient.View, auxResidual.View, BDec.Gradient.View, scale, -auxScale, dIn);
@@ -269,7 +272,7 @@ public sealed class TopKEngine : IDisposable
     {
         int rows = lastRows;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int r = 0; r < repeats; r++) gemm.Run(centred.View, WEnc.Values.View, BEnc.Values.View, pre.View, rows, settings.DIn, settings.DSae);
+        for (int r = 0; r < repeats; r++) gemm.Run(EncoderInput.View, WEnc.Values.View, BEnc.Values.View, pre.View, rows, settings.DIn, settings.DSae);
         accelerator.Synchronize();
         return (clock.Elapsed.TotalMilliseconds / repeats, 2.0 * rows * settings.DIn * settings.DSae);
     }

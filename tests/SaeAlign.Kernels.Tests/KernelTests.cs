@@ -33,7 +33,7 @@ public class KernelTests
     public void GemmEqualsTheProductPlusBias(int m, int k, int n, int threadsPerGroup)
     {
         float[] a = Random(m * k, 1), b = Random(k * n, 2), bias = Random(n, 3);
-        using var gpuShaped = threadsPerGroup == 0 ? null : new GpuShapedCpu();
+        using var gpuShaped = threadsPerGroup == 0 ? null : GpuShaped();
         var device = gpuShaped?.Accelerator ?? accelerator.Accelerator;
         Assert.That(device.MaxNumThreadsPerGroup, Is.GreaterThanOrEqualTo(threadsPerGroup));
         var c = Product(device, a, b, bias, m, k, n);
@@ -51,22 +51,13 @@ public class KernelTests
     {
         const int m = 70, k = 37, n = 130;
         float[] a = Random(m * k, 1), b = Random(k * n, 2), bias = Random(n, 3);
-        using var gpuShaped = new GpuShapedCpu();
+        using var gpuShaped = GpuShaped();
         Assert.That(Product(gpuShaped.Accelerator, a, b, bias, m, k, n), Is.EqualTo(Product(accelerator.Accelerator, a, b, bias, m, k, n)),
             "each output sums in increasing k in one accumulator");
     }
 
     /// <summary>A CPU device with 32-thread warps, 8 to a group: kernels run in the group shape they take on a GPU.</summary>
-    private sealed class GpuShapedCpu : IDisposable
-    {
-        private readonly IlgpuAccelerator device = IlgpuAccelerator.OnCpu(new CPUDevice(32, 8, 1));
-
-        public IlgpuAccelerator Device => device;
-
-        public Accelerator Accelerator => device.Accelerator;
-
-        public void Dispose() => device.Dispose();
-    }
+    private static IlgpuAccelerator GpuShaped() => IlgpuAccelerator.OnCpu(new CPUDevice(32, 8, 1));
 
     [TestCase(TopKObjective.AuxK)]
     [TestCase(TopKObjective.PaperToy)]
@@ -80,8 +71,8 @@ public class KernelTests
             for (int step = 1; step <= 3; step++) engine.Step(Random(64 * 24, 20 + step), 64, step, 1e-2);
             return engine.Values("W_dec");
         }
-        using var gpuShaped = new GpuShapedCpu();
-        var shaped = Train(gpuShaped.Device);
+        using var gpuShaped = GpuShaped();
+        var shaped = Train(gpuShaped);
         var plain = Train(accelerator);
         // The same sums but for the order of atomic gradient additions.
         Assert.That(shaped.Zip(plain, (a, b) => Math.Abs(a - b)).Max(), Is.LessThan(1e-5));
@@ -117,7 +108,7 @@ public class KernelTests
         if (ties) pre = Array.ConvertAll(pre, v => MathF.Round(v, 1));
         // Latents 0, 3, 6, ... have not fired for 2 steps: with a window of 2 only they are candidates.
         var since = Enumerable.Range(0, dSae).Select(i => i % 3 == 0 ? 2 : 1).ToArray();
-        using var gpuShaped = threadsPerGroup == 0 ? null : new GpuShapedCpu();
+        using var gpuShaped = threadsPerGroup == 0 ? null : GpuShaped();
         var device = gpuShaped?.Accelerator ?? accelerator.Accelerator;
         using var preBuffer = device.Allocate1D(pre);
         using var sinceBuffer = device.Allocate1D(since);

@@ -40,8 +40,8 @@ public static class Resampling
     }
 
     /// <summary>
-    /// Each fold's rows, ascending; without CV (no folds) one group of all rows. A counting pass: replicates call it once
-    /// each, and grouping 2,048,000 rows through LINQ took half a second a call.
+    /// Each fold's rows, ascending; without CV (no folds) one group of all rows. A counting pass: every replicate calls it,
+    /// and LINQ's grouping was about a fifth of a permutation's time at 2,048,000 rows.
     /// </summary>
     private static IEnumerable<int[]> Members(byte[] folds, int rows)
     {

@@ -24,14 +24,13 @@ internal sealed class IlgpuTrainingEngine : ITrainingEngine
         this.config = config;
         this.dIn = dIn;
         int dSae = config.ResolvedDSae(dIn);
-        var settings = config switch
+        var (k, auxK, auxCoefficient) = config switch
         {
-            PaperToySaeConfig toy => new TopKEngineSettings(dIn, dSae, toy.K, 0, toy.AuxKCoefficient,
-                config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch, objective),
-            TopKSaeConfig topK => new TopKEngineSettings(dIn, dSae, topK.K, topK.ResolvedAuxK(dIn), topK.AuxKCoefficient,
-                config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch, objective),
+            PaperToySaeConfig toy => (toy.K, 0, toy.AuxKCoefficient),
+            TopKSaeConfig topK => (topK.K, topK.ResolvedAuxK(dIn), topK.AuxKCoefficient),
             _ => throw new InvalidOperationException("Supported admits topk and paper-toy only."),
         };
+        var settings = new TopKEngineSettings(dIn, dSae, k, auxK, auxCoefficient, config.DeadWindow, config.WeightDecay, config.UnitNormDecoder, config.Batch, objective);
         try
         {
             settings.Validate();
